@@ -1,0 +1,9 @@
+using System.CommandLine;
+
+namespace NfBuild.Cli;
+
+/// <summary>The top-level commands, one class per command group in Cli/Commands.</summary>
+internal static class CommandRegistry
+{
+    public static IEnumerable<Command> All => [];
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Esp32.Formats;
+
+namespace NfBuild.Cli;
+
+/// <summary>
+/// The command tree. Every command returns 0 only on success; bad input ends with one line
+/// "error: …" naming what and where, exit code 1, and no output file (see <see cref="OutputFile"/>).
+/// </summary>
+public static class NfBuildCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "nf-build: IotDevice tooling for ESP32 flash images, byte-compatible with ESP-IDF v5.5 and esptool v5.\n" +
+            "Numbers (offsets, sizes, addresses) accept decimal or 0x-hex.");
+        foreach (var command in Commands())
+            root.Add(command);
+        return root;
+    }
+
+    private static IEnumerable<Command> Commands() => CommandRegistry.All;
+
+    /// <summary>Runs a command line; in-process for tests, from Main for users.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var parse = Build().Parse(args);
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is Esp32FormatException or CliUsageException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine("error: " + ex.Message);
+            return 1;
+        }
+    }
+}
