@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System;
 using System.Threading;
 using IotDevice.Device;
 
@@ -13,7 +13,7 @@ namespace IotDevice
         public static void Main()
         {
             DeviceClock clock = new DeviceClock();
-            Debug.WriteLine("IotDevice firmware started; clock synchronised: " + (clock.IsSynchronized ? "yes" : "no"));
+            Console.WriteLine("IotDevice firmware started; clock synchronised: " + (clock.IsSynchronized ? "yes" : "no"));
             Thread.Sleep(Timeout.Infinite);
         }
     }

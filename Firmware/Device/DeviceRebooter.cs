@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System;
 using IotDevice.Core.Platform;
 using nanoFramework.Runtime.Native;
 
@@ -9,7 +9,8 @@ namespace IotDevice.Device
     {
         public void Reboot(string reason)
         {
-            Debug.WriteLine("reboot: " + reason);
+            // Console, not Debug: Debug.WriteLine is [Conditional("DEBUG")] and would vanish from release builds.
+            Console.WriteLine("reboot: " + reason);
             Power.RebootDevice();
         }
     }
