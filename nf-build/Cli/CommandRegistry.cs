@@ -1,9 +1,10 @@
 using System.CommandLine;
+using NfBuild.Cli.Commands;
 
 namespace NfBuild.Cli;
 
 /// <summary>The top-level commands, one class per command group in Cli/Commands.</summary>
 internal static class CommandRegistry
 {
-    public static IEnumerable<Command> All => [];
+    public static IEnumerable<Command> All => [NvsCommand.Create(), FlashCommand.Create()];
 }
