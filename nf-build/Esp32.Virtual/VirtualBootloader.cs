@@ -1,0 +1,154 @@
+using System.Security.Cryptography;
+using Esp32.Formats;
+using Esp32.Formats.AppImage;
+using Esp32.Formats.Efuse;
+using Esp32.Formats.FlashEncryption;
+using Esp32.Formats.Ota;
+using Esp32.Formats.PartitionTable;
+
+namespace Esp32.Virtual;
+
+/// <summary>
+/// The ESP-IDF v5.5 second-stage bootloader's security work on one boot:
+/// <list type="number">
+/// <item>first-boot flash encryption (flash_encrypt.c: esp_flash_encrypt_check_and_update), when
+/// configured and not yet enabled;</item>
+/// <item>the partition table (read through the flash cache);</item>
+/// <item>the otadata decision with rollback (<see cref="OtaDataPartition.Boot"/>), where a slot is loadable
+/// only if its image verifies (header, checksum, SHA-256, chip) and, with anti-rollback, its secure_version
+/// is not below the eFuse's.</item>
+/// </list>
+/// </summary>
+internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, SecuritySettings settings)
+{
+    public BootReport Boot()
+    {
+        bool encrypted = false;
+        if (settings.FlashEncryption && !efuses.FlashEncryptionEnabled)
+        {
+            EncryptFlashOnFirstBoot();
+            encrypted = true;
+        }
+
+        using var cipher = efuses.FlashEncryptionEnabled ? efuses.CreateFlashCipher() : null;
+        PartitionTable table = ReadPartitionTable(chip, cipher, settings.PartitionTableOffset);
+        var layout = OtaSlotLayout.FromPartitionTable(table);
+        PartitionEntry otadataEntry = table.OtaData ?? throw new Esp32FormatException("partition table has no otadata partition");
+        var otadata = new OtaDataPartition(new PartitionView(chip.Io, otadataEntry, cipher));
+
+        var images = new Dictionary<AppSlot, AppImageInfo?>();
+        AppImageInfo? Image(AppSlot slot)
+        {
+            if (!images.TryGetValue(slot, out var info))
+                images[slot] = info = LoadImage(table, slot, cipher);
+            return info;
+        }
+
+        var options = new OtaBootOptions
+        {
+            RollbackEnabled = settings.AppRollback,
+            IsSecureVersionAllowed = settings.AntiRollback
+                ? slot => Image(slot)?.Description is { } d && efuses.CheckSecureVersion(d.SecureVersion)
+                : null,
+        };
+        OtaBootDecision decision = otadata.Boot(layout, slot => Image(slot) is not null, options);
+
+        foreach (AppSlot slot in decision.SecureVersionUpdates)
+            if (Image(slot)?.Description is { } d)
+                efuses.UpdateSecureVersion(d.SecureVersion);
+
+        AppSlot? running = decision.BootedSlot;
+        return new BootReport(encrypted, decision, running, running is { } r ? Image(r)?.Description?.Version : null);
+    }
+
+    /// <summary>The app image in a slot if it would load (esp_image_verify), else null.</summary>
+    private AppImageInfo? LoadImage(PartitionTable table, AppSlot slot, Esp32FlashCipher? cipher)
+    {
+        PartitionEntry? entry = slot.IsFactory ? table.Factory
+            : slot.IsTest ? table.Test
+            : table.OtaAppSlots.FirstOrDefault(e => e.OtaSlot == slot.Index);
+        return entry is null ? null : VerifyImage(new PartitionView(chip.Io, entry, cipher));
+    }
+
+    /// <summary>esp_image_verify on a partition: null when the image would not load.</summary>
+    internal static AppImageInfo? VerifyImage(PartitionView partition)
+    {
+        byte[] contents = new byte[partition.Size];
+        partition.Read(0, contents);
+        if (contents[0] != AppImageHeader.ImageMagic)
+            return null;
+        try
+        {
+            AppImageInfo info = AppImageInfo.Parse(contents);
+            return info.IsValid && info.Header.ChipId == AppImageHeader.Esp32ChipId ? info : null;
+        }
+        catch (Esp32FormatException)
+        {
+            return null;
+        }
+    }
+
+    internal static PartitionTable ReadPartitionTable(FlashChip chip, Esp32FlashCipher? cipher, uint offset)
+    {
+        byte[] sector = new byte[PartitionTable.SectorSize];
+        chip.Io.Read((int)offset, sector);
+        cipher?.DecryptInPlace((int)offset, sector);
+        return PartitionTable.FromBinary(sector.AsSpan(0, PartitionTable.MaxLength));
+    }
+
+    /// <summary>
+    /// esp_flash_encrypt_check_and_update on a chip whose FLASH_CRYPT_CNT is still even: burn a key if none
+    /// is there (generated on the chip, read- and write-protected: nobody ever sees it), FLASH_CRYPT_CONFIG
+    /// 0xF, encrypt in place what must be encrypted, then enable encryption (one FLASH_CRYPT_CNT bit in
+    /// development mode; release mode burns all bits and disables the ROM's download-mode decryption).
+    /// </summary>
+    private void EncryptFlashOnFirstBoot()
+    {
+        if (!efuses.HasFlashEncryptionKey)
+            efuses.BurnFlashEncryptionKey(RandomNumberGenerator.GetBytes(efuses.Block1Length), protectKey: true);
+        if (efuses.FlashCryptConfig != 0xF)
+            efuses.Burn(Esp32EfuseFields.FlashCryptConfig, 0xF);
+
+        using var cipher = efuses.CreateFlashCipher();
+        PartitionTable table = ReadPartitionTable(chip, null, settings.PartitionTableOffset);
+
+        // Bootloader (0x1000) and partition table sector, then each partition that needs it
+        // (esp_flash_encrypt_contents / encrypt_partition).
+        EncryptRegionIfImage(cipher, 0x1000, (int)settings.PartitionTableOffset - 0x1000);
+        EncryptRegion(cipher, (int)settings.PartitionTableOffset, PartitionTable.SectorSize);
+        foreach (PartitionEntry entry in table.Entries)
+        {
+            if (entry.IsApp)
+                EncryptRegionIfImage(cipher, (int)entry.Offset, (int)entry.Size);
+            else if (PartitionView.IsEncryptedWhenFlashEncryptionIsOn(entry))
+                EncryptRegion(cipher, (int)entry.Offset, (int)entry.Size);
+        }
+
+        // esp_flash_encrypt_enable sets one FLASH_CRYPT_CNT bit; release mode then burns the rest and
+        // disables the ROM's download-mode encrypt/decrypt (esp_flash_encryption_set_release_mode).
+        efuses.IncrementFlashCryptCnt();
+        if (settings.ReleaseMode)
+            efuses.SetReleaseMode();
+    }
+
+    private void EncryptRegionIfImage(Esp32FlashCipher cipher, int address, int length)
+    {
+        byte[] first = new byte[1];
+        chip.Io.Read(address, first);
+        if (first[0] == AppImageHeader.ImageMagic)
+            EncryptRegion(cipher, address, length);
+    }
+
+    /// <summary>esp_flash_encrypt_region: per 4 KB sector read plaintext, erase, write ciphertext.</summary>
+    private void EncryptRegion(Esp32FlashCipher cipher, int address, int length)
+    {
+        byte[] sector = new byte[0x1000];
+        for (int at = address; at < address + length; at += sector.Length)
+        {
+            chip.Io.Read(at, sector);
+            cipher.EncryptInPlace(at, sector);
+            chip.Io.Erase(at, sector.Length);
+            chip.Io.Write(at, sector);
+        }
+    }
+}
