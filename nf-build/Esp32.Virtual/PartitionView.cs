@@ -23,7 +23,7 @@ public sealed class PartitionView : IFlashIo
     {
         _chip = chip;
         Entry = entry;
-        _cipher = cipher is not null && IsEncryptedWhenFlashEncryptionIsOn(entry) ? cipher : null;
+        _cipher = cipher is not null && entry.IsFlashEncryptedWhenEnabled ? cipher : null;
     }
 
     public PartitionEntry Entry { get; }
@@ -32,15 +32,6 @@ public sealed class PartitionView : IFlashIo
     public bool Encrypted => _cipher is not null;
 
     public int Size => (int)Entry.Size;
-
-    /// <summary>
-    /// esp_partition's rule (partition_target.c load_partitions): with flash encryption on, app
-    /// partitions, otadata and nvs_keys are always encrypted, any other partition when flagged.
-    /// </summary>
-    public static bool IsEncryptedWhenFlashEncryptionIsOn(PartitionEntry entry) =>
-        entry.IsApp
-        || (entry.Type == PartitionTypes.Data && entry.Subtype is PartitionSubtypes.DataOta or PartitionSubtypes.NvsKeys)
-        || entry.IsEncrypted;
 
     public void Read(int offset, Span<byte> destination)
     {

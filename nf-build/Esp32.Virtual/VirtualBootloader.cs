@@ -120,7 +120,7 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
         {
             if (entry.IsApp)
                 EncryptRegionIfImage(cipher, (int)entry.Offset, (int)entry.Size);
-            else if (PartitionView.IsEncryptedWhenFlashEncryptionIsOn(entry))
+            else if (entry.IsFlashEncryptedWhenEnabled)
                 EncryptRegion(cipher, (int)entry.Offset, (int)entry.Size);
         }
 

@@ -71,9 +71,7 @@ public sealed class FlashImageBuilder
         foreach (var (name, contents) in _contents)
         {
             PartitionEntry entry = _table.Find(name)!;
-            bool encrypt = entry.IsApp || entry.IsEncrypted
-                || (entry.Type == PartitionTypes.Data && entry.Subtype is PartitionSubtypes.DataOta or PartitionSubtypes.NvsKeys);
-            Place(image, (int)entry.Offset, contents, encrypt ? cipher : null);
+            Place(image, (int)entry.Offset, contents, entry.IsFlashEncryptedWhenEnabled ? cipher : null);
         }
         return image;
     }

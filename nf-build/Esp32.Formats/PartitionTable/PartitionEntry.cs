@@ -35,6 +35,14 @@ public sealed record PartitionEntry(string Name, byte Type, byte Subtype, uint O
 
     public bool IsApp => Type == PartitionTypes.App;
 
+    /// <summary>
+    /// Whether this partition's data goes through flash encryption once it is enabled (esp_partition_t.encrypted,
+    /// partition_target.c load_partitions; the bootloader's encrypt_partition follows the same rule): app
+    /// partitions, otadata and nvs_keys always, any other partition when flagged "encrypted".
+    /// </summary>
+    public bool IsFlashEncryptedWhenEnabled =>
+        IsApp || IsEncrypted || (Type == PartitionTypes.Data && Subtype is PartitionSubtypes.DataOta or PartitionSubtypes.NvsKeys);
+
     /// <summary>The OTA slot (0..15) of an app/ota_N partition, else null.</summary>
     public int? OtaSlot =>
         Type == PartitionTypes.App && Subtype is >= PartitionSubtypes.OtaMin and <= PartitionSubtypes.OtaMax
