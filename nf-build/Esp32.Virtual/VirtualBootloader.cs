@@ -21,6 +21,9 @@ namespace Esp32.Virtual;
 /// </summary>
 internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, SecuritySettings settings)
 {
+    /// <summary>The partition table loaded by the last <see cref="Boot"/>; the app uses the same one.</summary>
+    public PartitionTable? Table { get; private set; }
+
     public BootReport Boot()
     {
         bool encrypted = false;
@@ -32,6 +35,7 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
 
         using var cipher = efuses.FlashEncryptionEnabled ? efuses.CreateFlashCipher() : null;
         PartitionTable table = ReadPartitionTable(chip, cipher, settings.PartitionTableOffset);
+        Table = table;
         var layout = OtaSlotLayout.FromPartitionTable(table);
         PartitionEntry otadataEntry = table.OtaData ?? throw new Esp32FormatException("partition table has no otadata partition");
         var otadata = new OtaDataPartition(new PartitionView(chip.Io, otadataEntry, cipher));
@@ -88,7 +92,7 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
         }
     }
 
-    internal static PartitionTable ReadPartitionTable(FlashChip chip, Esp32FlashCipher? cipher, uint offset)
+    private static PartitionTable ReadPartitionTable(FlashChip chip, Esp32FlashCipher? cipher, uint offset)
     {
         byte[] sector = new byte[PartitionTable.SectorSize];
         chip.Io.Read((int)offset, sector);

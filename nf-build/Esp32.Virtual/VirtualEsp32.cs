@@ -78,10 +78,11 @@ public sealed class VirtualEsp32
         _table = null;
         LastBoot = null;
 
-        var report = new VirtualBootloader(Flash, Efuses, Settings).Boot();
+        var bootloader = new VirtualBootloader(Flash, Efuses, Settings);
+        var report = bootloader.Boot();
         LastBoot = report;
         _cipher = Efuses.FlashEncryptionEnabled ? Efuses.CreateFlashCipher() : null;
-        _table = VirtualBootloader.ReadPartitionTable(Flash, _cipher, Settings.PartitionTableOffset);
+        _table = bootloader.Table;
         return report;
     }
 
