@@ -8,7 +8,7 @@ namespace Firmware.Tests.Host
 {
     /// <summary>
     /// Runs catalog cases with the launcher's per-class semantics: one instance per test class shared by
-    /// its setup, tests and cleanup; a SkipTestException from [Setup] skips the class's tests; a failing
+    /// its setup, tests and cleanup; a SkipTestException from [Setup] skips the class's tests and cleanup; a failing
     /// [Setup] is reported but does not stop the tests (as upstream). A case run on its own (filtered run)
     /// first runs its class's [Setup] methods.
     /// </summary>
@@ -53,7 +53,8 @@ namespace Firmware.Tests.Host
             if (test.Kind == NanoTestKind.Setup)
                 state.SetupRan = true;
 
-            if (state.SkipReason != null && test.Kind != NanoTestKind.Setup && test.Kind != NanoTestKind.Cleanup)
+            // As upstream's launcher: a skip in [Setup] skips the class's tests and its [Cleanup].
+            if (state.SkipReason != null && test.Kind != NanoTestKind.Setup)
                 return new Outcome { Skipped = true, SkipReason = "class skipped in [Setup]: " + state.SkipReason };
 
             StringWriter output = new StringWriter();

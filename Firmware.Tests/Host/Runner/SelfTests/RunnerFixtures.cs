@@ -71,10 +71,18 @@ namespace Firmware.Tests.Host.SelfTests
             Assert.SkipTest("no hardware here");
         }
 
+        public static bool CleanupRan;
+
         [TestMethod]
         public void NeverRuns()
         {
             TestRan = true;
+        }
+
+        [Cleanup]
+        public void Cleanup()
+        {
+            CleanupRan = true;
         }
     }
 }

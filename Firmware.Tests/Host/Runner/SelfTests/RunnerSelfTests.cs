@@ -90,6 +90,10 @@ namespace Firmware.Tests.Host.SelfTests
             Assert.True(outcome.Skipped);
             Assert.Contains("no hardware here", outcome.SkipReason);
             Assert.False(SkippedFixture.TestRan);
+
+            SkippedFixture.CleanupRan = false;
+            Assert.True(session.Run(catalog.Find(typeof(SkippedFixture).FullName + ".Cleanup [Cleanup]"), catalog).Skipped);
+            Assert.False(SkippedFixture.CleanupRan);
         }
 
         [Fact]
