@@ -29,7 +29,7 @@ public static class NfBuildCli
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception ex) when (ex is Esp32FormatException or CliUsageException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is Esp32FormatException or Esp32.Formats.Nvs.NvsException or CliUsageException or IOException or UnauthorizedAccessException)
         {
             error.WriteLine("error: " + ex.Message);
             return 1;
