@@ -142,6 +142,8 @@ public sealed class AppImageInfo
             problems.Add($"checksum failed at offset 0x{checksumOffset:X}: calculated 0x{checksum:X2}, read 0x{storedChecksum:X2}");
         int length = checksumOffset + 1;
 
+        // Threat: checksum and SHA-256 catch corruption (torn writes, bad downloads) only. Whoever can write
+        // the image can recompute both; authenticity needs a secure boot signature, which is not checked here.
         byte[]? storedSha = null, computedSha = null;
         if (header.HashAppended != 0)
         {
@@ -160,6 +162,7 @@ public sealed class AppImageInfo
             problems.Add($"chip id {header.ChipId} at offset 12 is not the ESP32's (0)");
 
         // bootloader_common_get_partition_description reads the struct at offset 0x20 whatever the segment.
+        // Its secure_version (anti-rollback) is only as trustworthy as the image: unsigned images can claim any.
         var description = image.Length >= AppDescription.ImageOffset + AppDescription.Size && header.SegmentCount > 0
             ? AppDescription.TryRead(image.Slice(AppDescription.ImageOffset, AppDescription.Size))
             : null;

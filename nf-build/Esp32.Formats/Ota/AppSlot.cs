@@ -22,12 +22,15 @@ public readonly record struct AppSlot
 
     /// <summary>OTA slot <paramref name="slot"/> (app/ota_N, 0..15).</summary>
     public static AppSlot Ota(int slot) =>
-        slot is >= 0 and < 16 ? new AppSlot(slot) : throw new ArgumentOutOfRangeException(nameof(slot), slot, "OTA slots are 0..15");
+        slot is >= 0 and < PartitionTable.PartitionSubtypes.OtaSlotCount ? new AppSlot(slot) : throw new ArgumentOutOfRangeException(nameof(slot), slot, "OTA slots are 0..15");
 
+    /// <summary>This is the factory app.</summary>
     public bool IsFactory => Index == FactoryIndex;
 
+    /// <summary>This is the test app.</summary>
     public bool IsTest => Index == TestIndex;
 
+    /// <summary>This is an OTA slot (<see cref="OtaIndex"/> is defined).</summary>
     public bool IsOta => Index >= 0;
 
     /// <summary>The OTA slot number.</summary>

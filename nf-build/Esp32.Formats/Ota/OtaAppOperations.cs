@@ -24,8 +24,13 @@ public static class OtaAppOperations
         ArgumentNullException.ThrowIfNull(otaData);
         ArgumentNullException.ThrowIfNull(layout);
         options ??= OtaBootOptions.Default;
+        // Threat: a truncated or corrupt download must never be selected, or the next boot falls back or
+        // finds nothing. esp_image_verify checks checksum and SHA-256 (a signature only with secure boot),
+        // so without secure boot anyone able to write the slot can still make any well-formed image boot.
         if (isImageValid is not null && !isImageValid(target)) return OtaOperationResult.Failed(OtaError.ValidateFailed, otaData);
         if (target.IsFactory) return OtaOperationResult.Done(otaData, new OtaDataErase());
+        // Threat: a downgrade to an older, vulnerable image. An app bypassing this check gains nothing: the
+        // bootloader refuses the slot too (OtaBootloader), and anti-rollback tables have no factory app.
         if (options.AntiRollbackEnabled && !options.SecureVersionAllows(target))
             return OtaOperationResult.Failed(OtaError.SmallSecureVersion, otaData) with { ErasesTargetPartition = true };
 
@@ -66,6 +71,8 @@ public static class OtaAppOperations
         if (active == -1 || layout.ContiguousOtaAppCount == 0) return OtaOperationResult.Failed(OtaError.Fail, otaData); // "Running firmware is factory"
         if (otaData[active].State == OtaImageState.Valid) return OtaOperationResult.Done(otaData);
         var entry = (otaData[active] with { State = OtaImageState.Valid }).WithSequence(otaData[active].Sequence);
+        // Threat: the eFuse secure_version is raised only once the new app has confirmed itself, so a broken
+        // update can still roll back; after this, older images can never boot again (eFuse bits are one-way).
         return OtaOperationResult.Done(otaData, new OtaEntryRewrite(active, entry)) with { UpdatesSecureVersion = options.AntiRollbackEnabled };
     }
 
@@ -103,6 +110,8 @@ public static class OtaAppOperations
         if (active == -1) return false;
         var previous = otaData[active ^ 1];
 
+        // Threat: with anti-rollback the factory app (no secure_version check on this path) is never a
+        // rollback target, so rolling back cannot be used to reach an image older than the eFuse allows.
         if (!options.AntiRollbackEnabled && !previous.IsValid && layout.HasFactory && isImageValid(AppSlot.Factory))
             return true;
         if (previous.IsValid)

@@ -42,7 +42,9 @@ public static class OtaBootloader
         public Selection SelectBootPartition()
         {
             var data = OtaData!;
-            // With rollback, an app that was booted once and never confirmed is given up first.
+            // With rollback, an app that was booted once and never confirmed is given up first. Threat: an
+            // update that crashes or hangs before esp_ota_mark_app_valid_cancel_rollback cannot keep the device
+            // in a boot loop; the previous app (still VALID in the other copy) is chosen instead.
             if (options.RollbackEnabled)
             {
                 for (int copy = 0; copy < 2; copy++)
@@ -79,6 +81,7 @@ public static class OtaBootloader
             var slot = AppSlot.Ota(SlotOfSequence(data[active].Sequence, layout.OtaAppCount));
             if (options.RollbackEnabled && data[active].State == OtaImageState.New)
                 data = Rewrite(active, data[active] with { State = OtaImageState.PendingVerify });
+            // Only a confirmed (VALID) app raises the eFuse secure_version, so an unconfirmed one can still roll back.
             if (options.AntiRollbackEnabled && data[active].State == OtaImageState.Valid)
                 SecureVersionUpdates.Add(slot);
             return new Selection(slot, active, InitialContents: false);
@@ -87,6 +90,8 @@ public static class OtaBootloader
         /// <summary><c>get_active_otadata_with_check_anti_rollback</c>.</summary>
         private int SelectWithSecureVersionCheck(OtaSelectPair data)
         {
+            // Threat: someone able to write otadata (but not eFuses) points it at an old, vulnerable image.
+            // Copies naming a slot whose secure_version is below the eFuse value are ignored here.
             bool Allowed(int copy) =>
                 data[copy].IsValid
                 && layout.OtaAppCount > 0 // the device would divide by zero here
@@ -117,6 +122,8 @@ public static class OtaBootloader
         private bool TryLoad(int index, Func<AppSlot, bool> isLoadable)
         {
             bool exists = index == AppSlot.Factory.Index ? layout.HasFactory : index >= 0 && index < layout.OtaAppCount;
+            // The fallback search repeats the secure_version check: a failing newer image must not lead to an
+            // older, rolled-back one.
             return exists && options.SecureVersionAllows(ToSlot(index)) && isLoadable(ToSlot(index));
         }
 

@@ -15,6 +15,7 @@ public sealed class OtaDataPartition
 
     private readonly IFlashIo _flash;
 
+    /// <summary>The otadata partition behind <paramref name="flash"/>, a window starting at the partition's offset.</summary>
     /// <exception cref="Esp32FormatException">The window is smaller than 0x2000 bytes
     /// (<c>bootloader_common_read_otadata</c> refuses it).</exception>
     public OtaDataPartition(IFlashIo flash)

@@ -29,7 +29,8 @@ public sealed record OtaOperationResult(OtaError Error, IReadOnlyList<OtaDataWri
             {
                 OtaEntryRewrite rewrite => after.With(rewrite.Copy, rewrite.Entry),
                 OtaDataErase => OtaSelectPair.Erased,
-                _ => after,
+                // Skipping an unknown write would report otadata contents the flash will not hold.
+                _ => throw new ArgumentException($"unknown otadata write {write}", nameof(writes)),
             };
         }
         return new OtaOperationResult(OtaError.Ok, writes, after);

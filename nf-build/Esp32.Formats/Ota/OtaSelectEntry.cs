@@ -21,6 +21,7 @@ public sealed record OtaSelectEntry
 
     private readonly byte[] _label;
 
+    /// <summary>An entry with these field values, taken as given (the crc is not recomputed).</summary>
     /// <param name="sequence">ota_seq: the boot slot is <c>(seq − 1) % number of OTA apps</c>.</param>
     /// <param name="label">seq_label, exactly 20 bytes (ESP-IDF leaves it 0xFF).</param>
     /// <param name="state">ota_state.</param>

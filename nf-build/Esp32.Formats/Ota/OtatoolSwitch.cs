@@ -8,6 +8,11 @@ namespace Esp32.Formats.Ota;
 /// the device it ignores ota_state when choosing the base copy (valid = seq &lt; 0xFFFFFFFF and crc right),
 /// and it patches only seq (offset 0) and crc (offset 28) of the other copy, leaving label and state as
 /// they were (0xFFFFFFFF on blank flash). The whole partition is then written back.
+/// <para>
+/// Threat: this is a host tool for someone with flash access; it checks neither the image in the slot
+/// nor its secure_version. That access does not defeat anti-rollback: the bootloader still refuses slots
+/// below the eFuse secure_version, and a copy left INVALID/ABORTED stays unselectable.
+/// </para>
 /// </summary>
 public static class OtatoolSwitch
 {

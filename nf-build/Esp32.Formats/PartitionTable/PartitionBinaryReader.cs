@@ -12,10 +12,8 @@ namespace Esp32.Formats.PartitionTable;
 /// </summary>
 public static class PartitionBinaryReader
 {
-    private const ushort Md5Magic = 0xEBEB;
     private const ushort EndMagic = 0xFFFF;
     private const byte EndType = 0xFF;
-    private const int Md5Offset = 16; // ESP_PARTITION_MD5_OFFSET
 
     /// <summary>Parses the table at the start of <paramref name="data"/> (bytes past 0xC00 are ignored).</summary>
     /// <param name="data">The table, e.g. a gen_esp32part output file or the 4 KB flash sector holding it.</param>
@@ -46,11 +44,11 @@ public static class PartitionBinaryReader
                 entries.Add(PartitionEntry.Read(bytes, where));
                 rowOfEntry.Add(row);
             }
-            else if (magic == Md5Magic)
+            else if (magic == PartitionBinaryWriter.Md5Magic)
             {
                 if (md5Found) throw new Esp32FormatException($"{where}: second MD5 row; only one MD5 checksum is allowed");
                 byte[] computed = MD5.HashData(window[..offset]);
-                var stored = bytes.Slice(Md5Offset, 16);
+                var stored = bytes.Slice(PartitionBinaryWriter.Md5DigestOffset, 16);
                 if (!stored.SequenceEqual(computed))
                     throw new Esp32FormatException(
                         $"{where}: MD5 checksums don't match (computed {Convert.ToHexStringLower(computed)}, stored {Convert.ToHexStringLower(stored)})");

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Esp32.Formats.PartitionTable;
@@ -9,8 +10,11 @@ namespace Esp32.Formats.PartitionTable;
 /// </summary>
 public static class PartitionBinaryWriter
 {
-    /// <summary>First two bytes of the MD5 row (<c>ESP_PARTITION_MAGIC_MD5</c> 0xEBEB).</summary>
-    public static ReadOnlySpan<byte> Md5RowMagic => [0xEB, 0xEB];
+    /// <summary>Magic of the MD5 row (<c>ESP_PARTITION_MAGIC_MD5</c>), stored as EB EB.</summary>
+    internal const ushort Md5Magic = 0xEBEB;
+
+    /// <summary>Offset of the digest inside the MD5 row (<c>ESP_PARTITION_MD5_OFFSET</c>); bytes 2..15 are 0xFF.</summary>
+    internal const int Md5DigestOffset = 16;
 
     /// <summary>Writes the 0xC00-byte binary table.</summary>
     /// <exception cref="Esp32FormatException">Too many entries for 0xC00 bytes.</exception>
@@ -35,8 +39,8 @@ public static class PartitionBinaryWriter
         if (includeMd5)
         {
             byte[] md5 = MD5.HashData(binary.AsSpan(0, position));
-            Md5RowMagic.CopyTo(binary.AsSpan(position)); // bytes 2..15 stay 0xFF
-            md5.CopyTo(binary.AsSpan(position + 16));
+            BinaryPrimitives.WriteUInt16LittleEndian(binary.AsSpan(position), Md5Magic); // bytes 2..15 stay 0xFF
+            md5.CopyTo(binary.AsSpan(position + Md5DigestOffset));
         }
         return binary;
     }

@@ -78,7 +78,7 @@ public static partial class PartitionCsvReader
         }
 
         long? offset = ParseAddress(fields[3], type, subtype, options);
-        long? size = ParseSize(fields[4], type, options) ?? throw new PartitionInputException("Size field can't be empty");
+        long size = ParseSize(fields[4], type, options) ?? throw new PartitionInputException("Size field can't be empty");
 
         var flags = PartitionFlags.None;
         foreach (string flag in fields[5].Split(':'))
@@ -91,7 +91,7 @@ public static partial class PartitionCsvReader
 
         if (type is < 0 or > 0xFF) throw new PartitionInputException($"Type {PartitionNumberParser.Hex(type)} does not fit in a byte");
         if (subtype is < 0 or > 0xFF) throw new PartitionInputException($"Subtype {PartitionNumberParser.Hex(subtype)} does not fit in a byte");
-        return new Row { Line = lineNumber, Name = fields[0], Type = type, Subtype = subtype, Offset = offset, Size = size.Value, Flags = flags };
+        return new Row { Line = lineNumber, Name = fields[0], Type = type, Subtype = subtype, Offset = offset, Size = size, Flags = flags };
     }
 
     /// <summary><c>parse_address</c>: bootloader and partition-table rows take their offsets from the options.</summary>

@@ -14,6 +14,7 @@ public static class PartitionCsvWriter
     /// <summary>The two comment lines <c>to_csv</c> starts with.</summary>
     public const string Header = "# ESP-IDF Partition Table\n# Name, Type, SubType, Offset, Size, Flags\n";
 
+    /// <summary>The whole CSV text: <see cref="Header"/>, then one row per entry in table order.</summary>
     public static string Write(PartitionTable table)
     {
         ArgumentNullException.ThrowIfNull(table);

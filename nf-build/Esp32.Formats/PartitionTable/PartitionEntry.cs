@@ -29,10 +29,13 @@ public sealed record PartitionEntry(string Name, byte Type, byte Subtype, uint O
     /// <summary>First flash address after the partition.</summary>
     public long End => (long)Offset + Size;
 
+    /// <summary>The <c>encrypted</c> flag is set (see <see cref="IsFlashEncryptedWhenEnabled"/> for what is actually encrypted).</summary>
     public bool IsEncrypted => (Flags & PartitionFlags.Encrypted) != 0;
 
+    /// <summary>The <c>readonly</c> flag is set.</summary>
     public bool IsReadonly => (Flags & PartitionFlags.Readonly) != 0;
 
+    /// <summary>Type <c>app</c> (factory, ota_N, test).</summary>
     public bool IsApp => Type == PartitionTypes.App;
 
     /// <summary>

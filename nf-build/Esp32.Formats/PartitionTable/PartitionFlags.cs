@@ -7,6 +7,7 @@ namespace Esp32.Formats.PartitionTable;
 [Flags]
 public enum PartitionFlags : uint
 {
+    /// <summary>No flags.</summary>
     None = 0,
 
     /// <summary>Bit 0, CSV flag <c>encrypted</c>: the partition is flash-encrypted when encryption is on.</summary>

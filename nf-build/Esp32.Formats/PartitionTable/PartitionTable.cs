@@ -19,6 +19,7 @@ public sealed record PartitionTable
     /// <summary>Length of the binary table (MAX_PARTITION_LENGTH / ESP_PARTITION_TABLE_MAX_LEN).</summary>
     public const int MaxLength = 0xC00;
 
+    /// <summary>A table of these entries, in this order; nothing is verified (see <see cref="Verify"/>).</summary>
     public PartitionTable(IEnumerable<PartitionEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -72,9 +73,8 @@ public sealed record PartitionTable
     public void Verify(PartitionTableOptions? options = null)
     {
         options ??= PartitionTableOptions.Default;
-        string Where(int i) => $"Error in entry {i} ('{Entries[i].Name}')";
-        PartitionTableVerifier.Verify(this, options, Where);
-        if (options.FlashSize is long flashSize) PartitionTableVerifier.VerifyFitsFlash(this, flashSize, Where);
+        // Explicitly asked for, so verify even when the options say --no-verify.
+        PartitionTableVerifier.Check(this, options with { Verify = true }, i => $"Error in entry {i} ('{Entries[i].Name}')");
     }
 
     /// <summary>The 0xC00-byte binary table (<see cref="PartitionBinaryWriter"/>).</summary>

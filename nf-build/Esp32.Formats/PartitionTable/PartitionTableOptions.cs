@@ -19,9 +19,6 @@ public sealed record PartitionTableOptions
     /// <summary><c>--flash-size</c> in bytes: when set, the table must end within it.</summary>
     public long? FlashSize { get; init; }
 
-    /// <summary>Opposite of <c>--disable-md5sum</c>: append the MD5 row when writing the binary.</summary>
-    public bool WriteMd5 { get; init; } = true;
-
     /// <summary>Opposite of <c>--no-verify</c>: run <see cref="PartitionTable.Verify"/> after parsing.</summary>
     public bool Verify { get; init; } = true;
 

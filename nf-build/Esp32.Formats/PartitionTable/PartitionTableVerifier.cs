@@ -7,16 +7,16 @@ namespace Esp32.Formats.PartitionTable;
 internal static class PartitionTableVerifier
 {
     /// <summary>A read/write NVS partition needs at least this much (NVS_RW_MIN_PARTITION_SIZE).</summary>
-    public const uint NvsReadWriteMinSize = 0x3000;
+    private const uint NvsReadWriteMinSize = 0x3000;
 
     /// <summary>Required size of the otadata (and TEE otadata) partition: two 4 KB sectors.</summary>
-    public const uint OtaDataSize = 0x2000;
+    private const uint OtaDataSize = 0x2000;
 
     /// <summary><c>get_alignment_offset_for_type</c>: apps on 64 KB (MMU page), everything else on 4 KB.</summary>
     public static long OffsetAlignment(byte type) => type == PartitionTypes.App ? 0x10000 : 0x1000;
 
     /// <summary><c>get_alignment_size_for_type</c> (only apps have a size rule).</summary>
-    public static long AppSizeAlignment(SecureBootMode secureBoot) => secureBoot == SecureBootMode.V1 ? 0x10000 : 0x1000;
+    private static long AppSizeAlignment(SecureBootMode secureBoot) => secureBoot == SecureBootMode.V1 ? 0x10000 : 0x1000;
 
     /// <summary>
     /// What the options ask for: <c>verify()</c> unless <see cref="PartitionTableOptions.Verify"/> is off, and
@@ -32,7 +32,7 @@ internal static class PartitionTableVerifier
     }
 
     /// <summary><c>PartitionTable.verify()</c>.</summary>
-    public static void Verify(PartitionTable table, PartitionTableOptions options, Func<int, string> where)
+    private static void Verify(PartitionTable table, PartitionTableOptions options, Func<int, string> where)
     {
         var entries = table.Entries;
         for (int i = 0; i < entries.Count; i++) VerifyEntry(entries[i], options, where(i));
@@ -69,7 +69,7 @@ internal static class PartitionTableVerifier
     /// <c>verify_size_fits</c> (<c>--flash-size</c>): the partition with the highest offset must end within
     /// the flash. The tool runs it even with <c>--no-verify</c>.
     /// </summary>
-    public static void VerifyFitsFlash(PartitionTable table, long flashSize, Func<int, string> where)
+    private static void VerifyFitsFlash(PartitionTable table, long flashSize, Func<int, string> where)
     {
         var entries = table.Entries;
         if (entries.Count == 0) return;

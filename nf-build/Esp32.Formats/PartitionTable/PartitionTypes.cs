@@ -6,7 +6,10 @@ namespace Esp32.Formats.PartitionTable;
 /// </summary>
 public static class PartitionTypes
 {
+    /// <summary>Application partitions (factory, ota_N, test).</summary>
     public const byte App = 0x00;
+
+    /// <summary>Data partitions (otadata, nvs, phy, file systems, …).</summary>
     public const byte Data = 0x01;
 
     /// <summary>Bootloader partition (ESP-IDF v5.4+).</summary>

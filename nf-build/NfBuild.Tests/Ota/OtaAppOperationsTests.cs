@@ -74,13 +74,15 @@ public class OtaAppOperationsTests
         var otaData = new OtaSelectPair(E(1, OtaImageState.Valid), E(2, OtaImageState.PendingVerify));
         var result = OtaAppOperations.MarkAppValidCancelRollback(otaData, TwoSlots);
         Assert.Equal([new OtaEntryRewrite(1, E(2, OtaImageState.Valid))], result.Writes);
+        Assert.False(result.UpdatesSecureVersion);
 
         var again = OtaAppOperations.MarkAppValidCancelRollback(result.OtaDataAfter, TwoSlots);
         Assert.Equal((OtaError.Ok, 0), (again.Error, again.Writes.Count));
 
         Assert.Equal(OtaError.Fail, OtaAppOperations.MarkAppValidCancelRollback(OtaSelectPair.Erased, TwoSlots).Error);
         var antiRollback = OtaAppOperations.MarkAppValidCancelRollback(otaData, TwoSlots, new OtaBootOptions { IsSecureVersionAllowed = _ => true });
-        Assert.True(antiRollback.UpdatesSecureVersion);
+        Assert.Equal((OtaError.Ok, true), (antiRollback.Error, antiRollback.UpdatesSecureVersion));
+        Assert.Equal(result.Writes, antiRollback.Writes);
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public class PartitionTableRejectionTests
     public void Secure_boot_v1_needs_64K_app_sizes()
     {
         const string csv = "f, app, factory, 0x10000, 0x11000\n";
-        Assert.NotNull(PartitionTable.FromCsv(csv));
+        Assert.Equal(0x11000u, PartitionTable.FromCsv(csv).Entries.Single().Size);
         var error = Assert.Throws<Esp32FormatException>(() => PartitionTable.FromCsv(csv, new PartitionTableOptions { SecureBoot = SecureBootMode.V1 }));
         Assert.Equal("Error at line 1: Partition f invalid: Size 0x11000 is not aligned to 0x10000", error.Message);
     }
@@ -98,6 +98,18 @@ public class PartitionTableRejectionTests
         Assert.Equal(0x2000u, table.Entries[0].Size);
         var error = Assert.Throws<Esp32FormatException>(() => table.Verify());
         Assert.StartsWith("Error in entry 0 ('nvs'): Partition nvs invalid:", error.Message);
+        // An explicit Verify() call verifies even when the options say --no-verify.
+        error = Assert.Throws<Esp32FormatException>(() => table.Verify(new PartitionTableOptions { Verify = false }));
+        Assert.StartsWith("Error in entry 0 ('nvs'): Partition nvs invalid:", error.Message);
+    }
+
+    [Fact]
+    public void Verify_checks_the_flash_size_when_given()
+    {
+        var table = PartitionTable.FromCsv("f, app, factory, 0x10000, 3M\ng, app, ota_0, , 2M\n");
+        table.Verify();
+        var error = Assert.Throws<Esp32FormatException>(() => table.Verify(new PartitionTableOptions { FlashSize = 4 * 1024 * 1024 }));
+        Assert.StartsWith("Error in entry 1 ('g'): Partitions tables occupies 5.1MB", error.Message);
     }
 
     private static byte[] TwoOtaBinary() => PartitionTable.FromCsv(PartitionTableTestData.TwoOtaCsv).ToBinary();
