@@ -51,6 +51,25 @@ public sealed class ApiAllowList
 
     public static ApiAllowList Load(string path) => Parse(File.ReadAllText(path), Path.GetFileName(path));
 
+    /// <summary>
+    /// The allow-list the device code is held to: nanoframework-api.txt (every nanoFramework package but
+    /// mscorlib) plus the public API of the real nanoFramework mscorlib.dll (<see cref="MscorlibApi"/>).
+    /// </summary>
+    public static ApiAllowList LoadForDevice()
+    {
+        var list = Load(Path.Combine(DeviceSources.RepoRoot, "Firmware.Tests/Portability/nanoframework-api.txt"));
+        MscorlibApi.AddTo(list, MscorlibApi.DefaultPath);
+        return list;
+    }
+
+    internal void AddType(string fullTypeName) => _types.Add(fullTypeName);
+
+    internal void AddMember(string fullTypeName, string member)
+    {
+        _types.Add(fullTypeName);
+        _members.Add(fullTypeName + "." + member);
+    }
+
     public bool AllowsType(string fullTypeName) => _types.Contains(fullTypeName);
 
     public bool AllowsMember(string fullTypeName, string member) => _members.Contains(fullTypeName + "." + member);

@@ -8,7 +8,7 @@ public class DeviceCodeTests
     [Fact]
     public void DeviceCode_StaysInsideTheNanoFrameworkSubset()
     {
-        var allow = ApiAllowList.Load(Path.Combine(DeviceSources.RepoRoot, "Firmware.Tests/Portability/nanoframework-api.txt"));
+        var allow = ApiAllowList.LoadForDevice();
         var sources = DeviceSources.All();
         Assert.True(sources.Count > 10, "the nanoFramework projects list their Compile items");
 

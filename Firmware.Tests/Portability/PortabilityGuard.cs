@@ -128,6 +128,22 @@ public sealed class PortabilityGuard(ApiAllowList allowList)
                 Report(node, "async", "async method or lambda (no async/await in nanoFramework)");
         }
 
+        // The 1.x interpreter runs add.ovf/mul.ovf/conv.ovf as their unchecked forms: `checked` compiles but
+        // never throws on the device, so code relying on it would pass on .NET and overflow silently on the board.
+        public override void VisitCheckedExpression(CheckedExpressionSyntax node)
+        {
+            if (node.Keyword.IsKind(SyntaxKind.CheckedKeyword))
+                Report(node, "checked", $"'{node}' (checked arithmetic does not throw on the nanoFramework 1.x interpreter; check ranges by hand)");
+            base.VisitCheckedExpression(node);
+        }
+
+        public override void VisitCheckedStatement(CheckedStatementSyntax node)
+        {
+            if (node.Keyword.IsKind(SyntaxKind.CheckedKeyword))
+                Report(node, "checked", "checked block (checked arithmetic does not throw on the nanoFramework 1.x interpreter; check ranges by hand)");
+            base.VisitCheckedStatement(node);
+        }
+
         public override void VisitYieldStatement(YieldStatementSyntax node)
         {
             Report(node, "iterator", "yield (no iterators in nanoFramework; return an array or ArrayList)");

@@ -61,6 +61,29 @@ public class PortabilityGuardTests
         AssertCaught("generics", code);
     }
 
+    [Theory]
+    [InlineData("public class C { public void M(Action<int> a) { a(1); } }")]
+    [InlineData("public class C { public event EventHandler<EventArgs> Changed; }")]
+    [InlineData("public class C { public void M() { Func<int, int> f = delegate (int x) { return x; }; } }")]
+    [InlineData("public class C { public void M() { Predicate<string> p = null; } }")]
+    public void GenericDelegatesOfTheRealMscorlib_AreCaught(string code)
+    {
+        // mscorlib 1.17.11 declares Action<T>, Func<...>, EventHandler<T> and friends, so the compiler
+        // (Firmware/MscorlibBuild) accepts them; the 1.x runtime cannot load a generic instantiation.
+        var violations = new PortabilityGuard(ApiAllowList.LoadForDevice())
+            .Check([new SourceFile("Sample.cs", "using System;\nnamespace Sample {\n" + code + "\n}")]);
+        Assert.True(violations.Any(v => v.Rule == "generics"), $"expected a 'generics' violation, got: [{string.Join("; ", violations)}]");
+    }
+
+    [Theory]
+    [InlineData("public class C { public int M(int a, int b) { return checked(a + b); } }")]
+    [InlineData("public class C { public int M(int a, int b) { checked { return a * b; } } }")]
+    public void CheckedArithmetic_IsCaught(string code) => AssertCaught("checked", code);
+
+    [Fact]
+    public void UncheckedArithmetic_IsAllowed() =>
+        Assert.Empty(Check("public class C { public int M(int a, int b) { return unchecked(a + b); } }"));
+
     [Fact]
     public void Linq_QuerySyntax_IsCaught() =>
         AssertCaught("linq", "public class C { public object M(int[] a) { return from x in a select x; } }", "using System; using System.Linq;");
