@@ -15,7 +15,8 @@ namespace IotDevice.Tests.Core
             Assert.AreEqual("devices/dev-0001/telemetry", topics.Telemetry);
             Assert.AreEqual("devices/dev-0001/status", topics.Status);
             Assert.AreEqual("devices/dev-0001/commands", topics.Commands);
-            Assert.AreEqual("devices/dev-0001/renewal", topics.Renewal);
+            Assert.AreEqual("devices/dev-0001/renew/request", topics.RenewRequest);
+            Assert.AreEqual("devices/dev-0001/renew/response", topics.RenewResponse);
         }
 
         [TestMethod]

@@ -46,10 +46,16 @@ namespace IotDevice.Core.Messaging
             get { return Prefix + "commands"; }
         }
 
-        /// <summary>Cloud → device certificate renewal bundles (fallback broker).</summary>
-        public string Renewal
+        /// <summary>Device → renewal service: standing queries and certificate requests (primary and fallback broker).</summary>
+        public string RenewRequest
         {
-            get { return Prefix + "renewal"; }
+            get { return Prefix + "renew/request"; }
+        }
+
+        /// <summary>Renewal service → device: answers to <see cref="RenewRequest"/>.</summary>
+        public string RenewResponse
+        {
+            get { return Prefix + "renew/response"; }
         }
 
         /// <summary>True when <paramref name="topic"/> lies inside this device's tree.</summary>

@@ -18,7 +18,11 @@ namespace IotDevice.Core.Platform
             Password = password;
         }
 
-        /// <summary>Mutual TLS: the broker derives the identity from the certificate, so no username is sent.</summary>
+        /// <summary>
+        /// Mutual TLS: the broker derives the identity from the certificate, so no username is sent (on
+        /// RabbitMQ 3.10 a username or password would take priority over the certificate).
+        /// <paramref name="certificatePem"/> is the leaf followed by its issuing CA(s), as sent in the handshake.
+        /// </summary>
         public static MqttCredentials FromCertificate(string clientId, byte[] certificatePem, byte[] privateKeyPem)
         {
             if (certificatePem == null || certificatePem.Length == 0)
