@@ -30,8 +30,13 @@ public sealed class VirtualOta(VirtualEsp32 device)
         device.OpenPartition((Table.OtaAppSlots.FirstOrDefault(e => e.OtaSlot == otaSlot)
             ?? throw new ArgumentException($"no ota_{otaSlot} partition")).Name);
 
-    /// <summary>esp_ota_get_next_update_partition: the OTA slot after the running one.</summary>
-    public int NextUpdateSlot => ((device.RunningSlot?.OtaIndex ?? -1) + 1) % Layout.ContiguousOtaAppCount;
+    /// <summary>
+    /// esp_ota_get_next_update_partition(NULL): the ota_N present after the running one, else the lowest
+    /// (<see cref="OtaSlotLayout.NextUpdatePartition"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The table has no OTA app partition.</exception>
+    public int NextUpdateSlot =>
+        Layout.NextUpdatePartition(device.RunningSlot)?.OtaIndex ?? throw new InvalidOperationException("the partition table has no OTA app partition");
 
     /// <summary>esp_ota_get_state_partition for the running slot.</summary>
     public OtaImageState? RunningState =>

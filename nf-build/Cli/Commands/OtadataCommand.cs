@@ -49,11 +49,8 @@ internal static class OtadataCommand
                 string seq = e.Sequence == OtaSelectEntry.ErasedSequence ? "erased" : e.Sequence.ToString();
                 output.WriteLine($"copy {copy} @0x{OtaDataPartition.CopyOffset(copy):X4}: seq {seq}, state {e.State}, crc 0x{e.Crc:X8} ({(e.IsCrcValid ? "valid" : "invalid")}){(e.IsValid ? "" : " - not usable")}");
             }
-            int active = pair.ActiveIndex;
-            if (active < 0)
-                output.WriteLine($"no valid copy: the bootloader boots {(located.OtaSlotCount > 0 ? "the factory app, or ota_0 if there is none" : "the factory app")}");
-            else
-                output.WriteLine($"active copy {active}: boots ota_{(pair[active].Sequence - 1) % (uint)Math.Max(1, located.OtaSlotCount)} (of {located.OtaSlotCount} OTA slots)");
+            foreach (string line in Describe(pair, located))
+                output.WriteLine(line);
             return 0;
         });
         return command;
@@ -72,32 +69,96 @@ internal static class OtadataCommand
             FileInfo file = parse.GetValue(input)!;
             using var located = Locate(file, parse.GetValue(key), parse.GetValue(tableOffset));
             int target = parse.GetValue(slot);
-            if (target < 0 || target >= located.OtaSlotCount)
-                throw new CliUsageException($"--slot {target} does not exist: the table has {located.OtaSlotCount} OTA slots (0..{located.OtaSlotCount - 1})");
-            new OtaDataPartition(located.Window).SwitchOtaPartition(located.OtaSlotCount, target);
+            OtaSlotLayout layout = located.Layout;
+            if (OtatoolSwitch.Refusal(layout, target) is { } refusal)
+            {
+                int count = layout.ContiguousOtaAppCount;
+                string range = count > 0 ? $"--slot takes 0..{count - 1} ({count} OTA slots)" : "no --slot is possible";
+                throw new CliUsageException($"{refusal}; {range}, nothing written");
+            }
+            var otaData = new OtaDataPartition(located.Window);
+            otaData.SwitchOtaPartition(layout, target);
             string destination = (parse.GetValue(output) ?? file).FullName;
             OutputFile.Write(destination, located.Image);
-            parse.InvocationConfiguration.Output.WriteLine($"ota_{target} selected; wrote {destination}");
+            var console = parse.InvocationConfiguration.Output;
+            console.WriteLine($"ota_{target} selected; wrote {destination}");
+            if (layout.IsSparse)
+                foreach (string line in Describe(otaData.Read(), located))
+                    console.WriteLine(line);
             return 0;
         });
         return command;
     }
 
+    /// <summary>
+    /// What the bootloader does with these copies (<see cref="OtaBootloader.Boot"/>, assuming every app
+    /// partition holds a loadable image, without rollback): which slot the active copy selects and, when the
+    /// table has no partition for that index, what it falls back to.
+    /// </summary>
+    private static IEnumerable<string> Describe(OtaSelectPair pair, Located located)
+    {
+        OtaSlotLayout layout = located.Layout;
+        if (!located.FromTable)
+        {
+            // A bare dump: the table is unknown, so ota_0 and ota_1 are assumed.
+            if (pair.ActiveIndex < 0)
+            {
+                yield return "no valid copy: the bootloader boots the factory app, or ota_0 if there is none";
+                yield break;
+            }
+        }
+
+        OtaBootDecision decision = OtaBootloader.Boot(pair, layout, _ => true);
+        AppSlot selected = decision.SelectedSlot;
+        string booted = decision.BootedSlot is { } b ? b.ToString() : "nothing (no bootable app partition; the chip resets)";
+        string prefix = decision.ActiveCopy < 0 ? "no valid copy: the bootloader" : $"active copy {decision.ActiveCopy}:";
+        if (decision.BootedSlot == selected)
+        {
+            yield return decision.ActiveCopy < 0
+                ? $"{prefix} boots {selected}"
+                : $"{prefix} boots {selected} (of {layout.OtaAppCount} OTA slots)";
+        }
+        else
+        {
+            string how = decision.ActiveCopy < 0
+                ? "the default"
+                : $"seq {pair[decision.ActiveCopy].Sequence}: ({pair[decision.ActiveCopy].Sequence} - 1) % {layout.OtaAppCount}";
+            yield return $"{prefix} selects {selected} ({how}), which the partition table does not have; the bootloader falls back and boots {booted}";
+        }
+
+        if (layout.IsSparse)
+        {
+            var unreachable = layout.OtaIndices.Where(i => !layout.BootloaderCanLoad(i)).Select(i => $"ota_{i}").ToArray();
+            yield return $"warning: the OTA slots ({layout.DescribeOtaSlots()}) are not numbered 0..{layout.OtaAppCount - 1}: the bootloader selects " +
+                $"(seq - 1) % {layout.OtaAppCount} while otatool and esp_ota_set_boot_partition count {layout.ContiguousOtaAppCount}" +
+                (unreachable.Length > 0 ? $"; {string.Join(", ", unreachable)} can never boot" : "");
+        }
+    }
+
     /// <summary>The otadata window inside the file (through flash decryption when a key is given).</summary>
-    private sealed class Located(byte[] image, IFlashIo window, int otaSlotCount, Esp32FlashCipher? cipher) : IDisposable
+    private sealed class Located(byte[] image, IFlashIo window, OtaSlotLayout layout, bool fromTable, Esp32FlashCipher? cipher) : IDisposable
     {
         public byte[] Image { get; } = image;
         public IFlashIo Window { get; } = window;
-        public int OtaSlotCount { get; } = otaSlotCount;
+
+        /// <summary>The table's slots (<see cref="OtaSlotLayout.FromPartitionTable"/>), or ota_0 and ota_1 for a bare dump.</summary>
+        public OtaSlotLayout Layout { get; } = layout;
+
+        /// <summary>The layout comes from a partition table, not the bare-dump assumption.</summary>
+        public bool FromTable { get; } = fromTable;
+
         public void Dispose() => cipher?.Dispose();
     }
+
+    /// <summary>What a bare 8 KB dump is assumed to come from: ota_0 and ota_1 (the table is not in the file).</summary>
+    private static readonly OtaSlotLayout DumpLayout = new(OtaAppCount: 2, HasFactory: false);
 
     private static Located Locate(FileInfo file, FileInfo? keyFile, int tableOffset)
     {
         byte[] image = OutputFile.ReadInput(file.FullName, "image");
         Esp32FlashCipher? cipher = keyFile is null ? null : new Esp32FlashCipher(OutputFile.ReadInput(keyFile.FullName, "key file"));
         if (image.Length == OtaDataPartition.PartitionSize)
-            return new Located(image, Window(image, 0, image.Length, cipher, 0), 2, cipher);
+            return new Located(image, Window(image, 0, image.Length, cipher, 0), DumpLayout, fromTable: false, cipher);
         if (image.Length < tableOffset + PartitionTable.SectorSize || image.Length % FlashGeometry.SectorSize != 0)
             throw new Esp32FormatException($"{file.Name} ({image.Length} bytes) is neither an 8 KB otadata dump nor a flash image holding a partition table at 0x{tableOffset:X}");
 
@@ -105,7 +166,7 @@ internal static class OtadataCommand
         cipher?.DecryptInPlace(tableOffset, tableBytes);
         PartitionTable table = PartitionTable.FromBinary(tableBytes, new PartitionTableOptions { TableOffset = (uint)tableOffset, Verify = false });
         PartitionEntry otadata = table.OtaData ?? throw new Esp32FormatException($"the partition table of {file.Name} has no otadata partition");
-        return new Located(image, Window(image, (int)otadata.Offset, (int)otadata.Size, cipher, (int)otadata.Offset), table.OtaAppSlots.Count, cipher);
+        return new Located(image, Window(image, (int)otadata.Offset, (int)otadata.Size, cipher, (int)otadata.Offset), OtaSlotLayout.FromPartitionTable(table), fromTable: true, cipher);
     }
 
     private static IFlashIo Window(byte[] image, int offset, int size, Esp32FlashCipher? cipher, int flashAddress) =>

@@ -144,7 +144,8 @@ public static class OtaAppOperations
 
     /// <summary>
     /// <c>esp_ota_get_boot_partition</c>: the slot the active copy names; with both copies invalid, no OTA
-    /// apps or no active copy, the default (factory, else ota_0, else test; null when none).
+    /// apps or no active copy, the default (<see cref="OtaSlotLayout.DefaultBootPartition"/>: factory, else
+    /// the lowest ota_N, else test; null when none).
     /// </summary>
     public static AppSlot? GetBootPartition(OtaSelectPair otaData, OtaSlotLayout layout)
     {
@@ -156,11 +157,7 @@ public static class OtaAppOperations
             int active = otaData.ActiveIndex;
             if (active != -1) return AppSlot.Ota(OtaBootloader.SlotOfSequence(otaData[active].Sequence, count));
         }
-        // find_default_boot_partition; assumes the lowest OTA app is ota_0.
-        return layout.HasFactory ? AppSlot.Factory
-            : layout.OtaAppCount > 0 ? AppSlot.Ota(0)
-            : layout.HasTest ? AppSlot.Test
-            : null;
+        return layout.DefaultBootPartition; // find_default_boot_partition
     }
 
     /// <summary>

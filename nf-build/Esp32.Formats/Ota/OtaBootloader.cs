@@ -12,7 +12,8 @@ public static class OtaBootloader
     /// <summary>Decides which app boots and which otadata writes happen on the way.</summary>
     /// <param name="otaData">The two copies as read, or null when the table has no otadata partition
     /// (then the factory app is selected).</param>
-    /// <param name="layout">Which app partitions exist.</param>
+    /// <param name="layout">Which app partitions exist (<see cref="OtaSlotLayout.FromPartitionTable"/>); the
+    /// bootloader uses its <see cref="OtaSlotLayout.OtaAppCount"/> and <see cref="OtaSlotLayout.HasOta"/>.</param>
     /// <param name="isLoadable">Whether a slot holds an image that loads and verifies (for a slot that does
     /// not exist, return false). Called in the bootloader's search order, at most once per slot.</param>
     /// <param name="options">Rollback / anti-rollback configuration.</param>
@@ -92,9 +93,11 @@ public static class OtaBootloader
         {
             // Threat: someone able to write otadata (but not eFuses) points it at an old, vulnerable image.
             // Copies naming a slot whose secure_version is below the eFuse value are ignored here.
+            // check_anti_rollback on a missing ota_N (offset 0) fails to read a description: not allowed.
             bool Allowed(int copy) =>
                 data[copy].IsValid
                 && layout.OtaAppCount > 0 // the device would divide by zero here
+                && layout.BootloaderCanLoad(SlotOfSequence(data[copy].Sequence, layout.OtaAppCount))
                 && options.SecureVersionAllows(AppSlot.Ota(SlotOfSequence(data[copy].Sequence, layout.OtaAppCount)));
             return data.Select(Allowed(0), Allowed(1), max: true);
         }
@@ -118,10 +121,14 @@ public static class OtaBootloader
             return null; // "No bootable app partitions in the partition table"
         }
 
-        /// <summary><c>index_to_partition</c> gives a non-empty partition, <c>check_anti_rollback</c> and <c>try_load_partition</c> pass.</summary>
+        /// <summary>
+        /// <c>index_to_partition</c> gives a non-empty partition, <c>check_anti_rollback</c> and
+        /// <c>try_load_partition</c> pass. On a sparse table (ota_0, ota_1, ota_3) an index below app_count
+        /// can name a missing ota_N (here ota_2): skipped, as its size is 0.
+        /// </summary>
         private bool TryLoad(int index, Func<AppSlot, bool> isLoadable)
         {
-            bool exists = index == AppSlot.Factory.Index ? layout.HasFactory : index >= 0 && index < layout.OtaAppCount;
+            bool exists = layout.BootloaderCanLoad(index);
             // The fallback search repeats the secure_version check: a failing newer image must not lead to an
             // older, rolled-back one.
             return exists && options.SecureVersionAllows(ToSlot(index)) && isLoadable(ToSlot(index));

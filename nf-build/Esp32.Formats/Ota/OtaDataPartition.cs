@@ -100,11 +100,12 @@ public sealed class OtaDataPartition
     /// <c>otatool.py switch_ota_partition --slot N</c>: reads the partition, patches seq/crc of one copy and
     /// writes the whole partition back (parttool erases the region, then esptool writes it).
     /// </summary>
-    public void SwitchOtaPartition(int otaAppCount, int slot)
+    /// <exception cref="Esp32FormatException">otatool's refusal (<see cref="OtatoolSwitch.Refusal"/>); nothing is written.</exception>
+    public void SwitchOtaPartition(OtaSlotLayout layout, int slot)
     {
         var contents = new byte[_flash.Size];
         _flash.Read(0, contents);
-        byte[] updated = OtatoolSwitch.Switch(contents, otaAppCount, slot);
+        byte[] updated = OtatoolSwitch.Switch(contents, layout, slot);
         _flash.Erase(0, _flash.Size);
         _flash.Write(0, updated);
     }

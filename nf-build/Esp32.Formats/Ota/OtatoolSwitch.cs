@@ -21,15 +21,17 @@ public static class OtatoolSwitch
 
     /// <summary>Returns the new otadata partition contents that select OTA slot <paramref name="slot"/>.</summary>
     /// <param name="otaDataPartition">The otadata partition as read (at least 0x2000 bytes).</param>
-    /// <param name="otaAppCount">How many of ota_0, ota_1, … exist (otatool stops at the first gap).</param>
+    /// <param name="layout">The partition table's slots; otatool uses <see cref="OtaSlotLayout.ContiguousOtaAppCount"/>
+    /// (its list stops at the first missing ota_N), both as the slots it accepts and as the modulus.</param>
     /// <param name="slot">The slot to switch to.</param>
-    /// <exception cref="Esp32FormatException">No OTA app partitions, an unknown slot or a short partition.</exception>
-    public static byte[] Switch(ReadOnlySpan<byte> otaDataPartition, int otaAppCount, int slot)
+    /// <exception cref="Esp32FormatException">No OTA app partitions, an unknown slot (<see cref="Refusal"/>) or a short partition.</exception>
+    public static byte[] Switch(ReadOnlySpan<byte> otaDataPartition, OtaSlotLayout layout, int slot)
     {
+        ArgumentNullException.ThrowIfNull(layout);
         if (otaDataPartition.Length < 2 * CopyStride)
             throw new Esp32FormatException($"otadata partition is 0x{otaDataPartition.Length:X} bytes, otatool needs 0x{2 * CopyStride:X}");
-        if (otaAppCount <= 0) throw new Esp32FormatException("No ota app partitions found");
-        if (slot < 0 || slot >= otaAppCount) throw new Esp32FormatException($"Partition to switch to not found: ota_{slot} (there are {otaAppCount} OTA app partitions)");
+        if (Refusal(layout, slot) is { } refusal) throw new Esp32FormatException(refusal);
+        int otaAppCount = layout.ContiguousOtaAppCount;
 
         uint seq0 = SequenceAt(otaDataPartition, 0), seq1 = SequenceAt(otaDataPartition, 1);
         bool valid0 = IsValid(otaDataPartition, 0), valid1 = IsValid(otaDataPartition, 1);
@@ -51,6 +53,22 @@ public static class OtatoolSwitch
         BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(start), (uint)next);
         BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(start + 28), OtaSelectEntry.ComputeCrc((uint)next));
         return result;
+    }
+
+    /// <summary>
+    /// otatool's exception for switching to <paramref name="slot"/> in this layout ("No ota app partitions
+    /// found", "Partition to switch to not found", with what it counted), or null when it would switch.
+    /// </summary>
+    public static string? Refusal(OtaSlotLayout layout, int slot)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        int count = layout.ContiguousOtaAppCount;
+        string gap = $"counts ota_0, ota_1, ... only up to the first missing one; the table has {layout.DescribeOtaSlots()}";
+        if (count == 0) return "No ota app partitions found" + (layout.IsSparse ? $" (otatool {gap})" : "");
+        if (slot >= 0 && slot < count) return null;
+        return layout.IsSparse
+            ? $"Partition to switch to not found: ota_{slot} (otatool uses only ota_0..ota_{count - 1}: it {gap})"
+            : $"Partition to switch to not found: ota_{slot} (there are {count} OTA app partitions)";
     }
 
     private static uint SequenceAt(ReadOnlySpan<byte> data, int copy) => BinaryPrimitives.ReadUInt32LittleEndian(data[(copy * CopyStride)..]);

@@ -185,6 +185,42 @@ public class CommandTests
     }
 
     [Fact]
+    public void Otadata_OnASparseTable_CountsSlotsAsOtatool_AndShowsWhatTheBootloaderBoots()
+    {
+        // ota_0, ota_1, ota_3 (SparseOtaTableTests has otatool's known answers for this table).
+        byte[] flash = new Esp32.Formats.FlashImage.FlashImageBuilder(NfBuild.Tests.Ota.SparseOtaTableTests.Table013).Build();
+        File.WriteAllBytes(PathOf("sparse.bin"), flash);
+
+        foreach (string slot in new[] { "2", "3" })
+        {
+            var (exit, output, err) = Run("otadata", "switch", PathOf("sparse.bin"), "--slot", slot);
+            Assert.Equal(1, exit);
+            Assert.Equal("", output);
+            string line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"error: Partition to switch to not found: ota_{slot} ", line);
+            Assert.Contains("--slot takes 0..1 (2 OTA slots), nothing written", line);
+            Assert.Equal(flash, File.ReadAllBytes(PathOf("sparse.bin")));
+        }
+
+        Assert.Equal(0, Run("otadata", "switch", PathOf("sparse.bin"), "--slot", "1").Exit);
+        Assert.Contains("active copy 0: boots ota_1 (of 3 OTA slots)", Run("otadata", "show", PathOf("sparse.bin")).Out);
+
+        var (switchExit, switched, _) = Run("otadata", "switch", PathOf("sparse.bin"), "--slot", "0");
+        Assert.Equal(0, switchExit);
+        Assert.Contains("the bootloader falls back and boots ota_1", switched);
+        // otatool.py v5.5.5 wrote exactly this otadata (seq 2, then seq 3) for --slot 1, --slot 0.
+        byte[] otadata = File.ReadAllBytes(PathOf("sparse.bin")).AsSpan(0xD000, 0x2000).ToArray();
+        Assert.Equal("c1ea7a2a6df13cab8575c6beba26a627a4131ca61d584da1d27ba16c39f2a2ef", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(otadata)));
+
+        var (showExit, shown, _) = Run("otadata", "show", PathOf("sparse.bin"));
+        Assert.Equal(0, showExit);
+        Assert.Contains("active copy 1: selects ota_2 (seq 3: (3 - 1) % 3), which the partition table does not have; the bootloader falls back and boots ota_1", shown);
+        Assert.Contains("warning: the OTA slots (ota_0, ota_1, ota_3) are not numbered 0..2", shown);
+        Assert.Contains("ota_3 can never boot", shown);
+        Assert.DoesNotContain("boots ota_2", shown);
+    }
+
+    [Fact]
     public void ImageInfo_ShowsAndVerifiesAnAppImage()
     {
         File.WriteAllBytes(PathOf("app.bin"), TestDevices.App("3.2.1", secureVersion: 4));

@@ -15,6 +15,8 @@ public class OtatoolSwitchTests
 {
     private static string Hex(byte[] image, int offset) => Convert.ToHexStringLower(image.AsSpan(offset, 32));
 
+    private static readonly OtaSlotLayout TwoSlots = new(OtaAppCount: 2, HasFactory: false);
+
     private static readonly string Ff20 = string.Concat(Enumerable.Repeat("ff", 20));
 
     [Fact]
@@ -22,26 +24,26 @@ public class OtatoolSwitchTests
     {
         var image = Enumerable.Repeat((byte)0xFF, 0x2000).ToArray();
 
-        image = OtatoolSwitch.Switch(image, otaAppCount: 2, slot: 1);
+        image = OtatoolSwitch.Switch(image, TwoSlots, slot: 1);
         // Only seq and crc are written: the state stays 0xFFFFFFFF.
         Assert.Equal("02000000" + Ff20 + "ffffffff" + "7437f655", Hex(image, 0));
         Assert.Equal("ff" + string.Concat(Enumerable.Repeat("ff", 31)), Hex(image, 0x1000));
         Assert.Equal("71678d8929e5fbe9562f7f7f0aa7c97496f53528af2d50adb5ce7378c5ff903b", Sha256(image));
 
-        image = OtatoolSwitch.Switch(image, 2, 0);
+        image = OtatoolSwitch.Switch(image, TwoSlots, 0);
         Assert.Equal("03000000" + Ff20 + "ffffffff" + "11504aed", Hex(image, 0x1000));
         Assert.Equal("c1ea7a2a6df13cab8575c6beba26a627a4131ca61d584da1d27ba16c39f2a2ef", Sha256(image));
 
         // Already on slot 0: otatool still writes the other copy, with the same seq.
-        image = OtatoolSwitch.Switch(image, 2, 0);
+        image = OtatoolSwitch.Switch(image, TwoSlots, 0);
         Assert.Equal("03000000" + Ff20 + "ffffffff" + "11504aed", Hex(image, 0));
         Assert.Equal("f7fc535b5ab543e8c3d45522d15c5e17961a3b7667a62bd489cec443f4910b3c", Sha256(image));
 
-        image = OtatoolSwitch.Switch(image, 2, 1);
+        image = OtatoolSwitch.Switch(image, TwoSlots, 1);
         Assert.Equal("04000000" + Ff20 + "ffffffff" + "a8689d70", Hex(image, 0x1000));
         Assert.Equal("d87f71d753ecba7b9ba7c30a85b12bd162e195fc2955fb117efbc06690f07ccd", Sha256(image));
 
-        image = OtatoolSwitch.Switch(image, 2, 1);
+        image = OtatoolSwitch.Switch(image, TwoSlots, 1);
         Assert.Equal("65863c22d561d3975316bd6377eb73caa201515e11752b5195af8d3929419103", Sha256(image));
     }
 
@@ -54,7 +56,7 @@ public class OtatoolSwitchTests
         OtaSelectEntry.Create(1, OtaImageState.Valid).ToBytes().CopyTo(image, 0);
         OtaSelectEntry.Create(2, OtaImageState.Invalid).ToBytes().CopyTo(image, 0x1000);
 
-        image = OtatoolSwitch.Switch(image, 2, 0);
+        image = OtatoolSwitch.Switch(image, TwoSlots, 0);
 
         Assert.Equal("03000000" + Ff20 + "02000000" + "11504aed", Hex(image, 0));
         Assert.Equal("02000000" + Ff20 + "03000000" + "7437f655", Hex(image, 0x1000));
@@ -66,8 +68,8 @@ public class OtatoolSwitchTests
     {
         var flash = new MemoryFlash(0x2000);
         var otaData = new OtaDataPartition(flash);
-        otaData.SwitchOtaPartition(otaAppCount: 2, slot: 1);
-        otaData.SwitchOtaPartition(otaAppCount: 2, slot: 0);
+        otaData.SwitchOtaPartition(TwoSlots, slot: 1);
+        otaData.SwitchOtaPartition(TwoSlots, slot: 0);
         Assert.Equal("c1ea7a2a6df13cab8575c6beba26a627a4131ca61d584da1d27ba16c39f2a2ef", Sha256(flash.Contents));
         Assert.Equal(AppSlot.Ota(0), otaData.GetBootPartition(new OtaSlotLayout(2, HasFactory: true)));
     }
@@ -77,8 +79,8 @@ public class OtatoolSwitchTests
     {
         var image = new byte[0x2000];
         Assert.Equal("Partition to switch to not found: ota_2 (there are 2 OTA app partitions)",
-            Assert.Throws<Esp32FormatException>(() => OtatoolSwitch.Switch(image, 2, 2)).Message);
-        Assert.Equal("No ota app partitions found", Assert.Throws<Esp32FormatException>(() => OtatoolSwitch.Switch(image, 0, 0)).Message);
+            Assert.Throws<Esp32FormatException>(() => OtatoolSwitch.Switch(image, TwoSlots, 2)).Message);
+        Assert.Equal("No ota app partitions found", Assert.Throws<Esp32FormatException>(() => OtatoolSwitch.Switch(image, new OtaSlotLayout(0, HasFactory: true), 0)).Message);
     }
 
     private static string Sha256(byte[] data) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data));
