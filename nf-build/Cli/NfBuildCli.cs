@@ -25,11 +25,17 @@ public static class NfBuildCli
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var parse = Build().Parse(args);
+        // `audit` reserves exit 1 for "secret found", so its bad input (parse errors included) exits 2.
+        if (parse.Errors.Count > 0 && parse.CommandResult.Command.Name == NfBuild.Cli.Commands.AuditCommand.Name)
+        {
+            error.WriteLine("error: " + parse.Errors[0].Message);
+            return NfBuild.Cli.Commands.AuditCommand.BadInput;
+        }
         try
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception ex) when (ex is Esp32FormatException or Esp32.Formats.Nvs.NvsException or CliUsageException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is Esp32FormatException or Esp32.Formats.Nvs.NvsException or CliUsageException or NfBuild.Fleet.FleetException or System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {
             error.WriteLine("error: " + ex.Message);
             return 1;

@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace NfBuild.Fleet;
+
+/// <summary>
+/// A bundle's nvs.csv in nvs_partition_gen.py's dialect: every key of the contracts' schema for slot 0.
+/// PEMs and passwords are <c>file</c> rows naming the bundle's files relative to the CSV, so
+/// `nf-build nvs generate devices/&lt;id&gt;/nvs.csv` (which resolves file rows against the CSV's
+/// folder) and nvs_partition_gen.py run inside the bundle folder both find them, and no secret is
+/// copied into the CSV itself.
+/// </summary>
+internal static class DeviceNvsCsv
+{
+    public static string Build(DeviceBundleContents c)
+    {
+        var sb = new StringBuilder();
+        sb.Append("key,type,encoding,value\n");
+        sb.Append($"{NvsSchema.Namespace},namespace,,\n");
+        Data(sb, NvsSchema.DeviceId, c.DeviceId);
+        File(sb, NvsSchema.RootCa0, DeviceBundle.RootCaFile);
+        Data(sb, NvsSchema.ActiveIdentity, "0");
+        File(sb, NvsSchema.Certificate(0), DeviceBundle.CertificateFile);
+        File(sb, NvsSchema.Chain(0), DeviceBundle.ChainFile);
+        File(sb, NvsSchema.Key(0), DeviceBundle.KeyFile);
+        File(sb, NvsSchema.FallbackPassword(0), DeviceBundle.FallbackPasswordFile);
+        Data(sb, NvsSchema.FallbackUser, c.DeviceId);
+        Data(sb, NvsSchema.PrimaryEndpoints, string.Join(",", c.PrimaryEndpoints));
+        Data(sb, NvsSchema.FallbackEndpoints, string.Join(",", c.FallbackEndpoints));
+        Data(sb, NvsSchema.TimeFloor, NvsSchema.FormatTime(c.TimeFloor));
+        if (c.WifiSsid is not null)
+            Data(sb, NvsSchema.WifiSsid, c.WifiSsid);
+        if (c.WifiPassword is not null)
+            File(sb, NvsSchema.WifiPassword, DeviceBundle.WifiPasswordFile);
+        return sb.ToString();
+    }
+
+    private static void Data(StringBuilder sb, string key, string value) => sb.Append($"{key},data,string,{Quote(value)}\n");
+
+    private static void File(StringBuilder sb, string key, string file) => sb.Append($"{key},file,string,{file}\n");
+
+    /// <summary>Excel-dialect quoting (Python csv): always quoted, '"' doubled. Values never hold line breaks
+    /// (checked by the callers), which the tool's '#'-comment rule would otherwise break.</summary>
+    private static string Quote(string value)
+    {
+        if (value.Any(char.IsControl))
+            throw new FleetException($"NVS value '{value}' contains a control character");
+        return "\"" + value.Replace("\"", "\"\"") + "\"";
+    }
+}

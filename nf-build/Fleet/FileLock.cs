@@ -1,0 +1,29 @@
+namespace NfBuild.Fleet;
+
+/// <summary>
+/// An exclusive lock file held for one load-modify-save of a shared workspace file (registry, CRL), so
+/// the CLI and the renewal service do not overwrite each other's changes. .NET takes an advisory
+/// flock for FileShare.None on Unix and a share lock on Windows.
+/// </summary>
+internal static class FileLock
+{
+    public static FileStream Acquire(string lockPath, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+            }
+            catch (IOException e)
+            {
+                throw new FleetException($"{what} is locked by another process ({lockPath})", e);
+            }
+        }
+    }
+}
