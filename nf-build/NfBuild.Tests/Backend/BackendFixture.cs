@@ -13,6 +13,15 @@ public sealed class RabbitFactAttribute : FactAttribute
     }
 }
 
+public sealed class RabbitTheoryAttribute : TheoryAttribute
+{
+    public RabbitTheoryAttribute()
+    {
+        if (!RabbitMqNode.IsInstalled())
+            Skip = "needs RabbitMQ: " + RabbitMqNode.NotInstalledMessage;
+    }
+}
+
 /// <summary>One test fleet and both broker nodes, started once for the whole collection (node start takes seconds).</summary>
 public sealed class BackendFixture : IAsyncLifetime
 {

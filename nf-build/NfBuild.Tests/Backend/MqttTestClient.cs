@@ -58,7 +58,7 @@ public static class MqttTestClient
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             var result = await client.ConnectAsync(options, cts.Token);
             if (result.ResultCode != MqttClientConnectResultCode.Success)
-                throw new InvalidOperationException("CONNACK " + result.ResultCode);
+                throw new ConnackRefusedException(result.ResultCode);
             return client;
         }
         catch
@@ -89,6 +89,23 @@ public static class MqttTestClient
         }
     }
 
+    /// <summary>The CONNACK refusal code if the failure was an MQTT-level refusal (not TLS), else null.</summary>
+    public static MqttClientConnectResultCode? ConnackCode(Exception? ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is ConnackRefusedException c)
+                return c.Code;
+            if (e is MQTTnet.Adapter.MqttConnectingFailedException)
+            {
+                foreach (var name in Enum.GetNames<MqttClientConnectResultCode>())
+                    if (e.Message.Contains(name, StringComparison.Ordinal))
+                        return Enum.Parse<MqttClientConnectResultCode>(name);
+            }
+        }
+        return null;
+    }
+
     public static string Describe(Exception? ex)
     {
         var parts = new List<string>();
@@ -97,7 +114,12 @@ public static class MqttTestClient
         return string.Join(" --> ", parts);
     }
 
-    public static Task PublishAsync(IMqttClient client, string topic, string payload, bool retain = false) =>
+    public static Task<MqttClientPublishResult> PublishAsync(IMqttClient client, string topic, string payload, bool retain = false) =>
         client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build());
+}
+
+public sealed class ConnackRefusedException(MqttClientConnectResultCode code) : Exception("CONNACK " + code)
+{
+    public MqttClientConnectResultCode Code { get; } = code;
 }

@@ -12,7 +12,12 @@ namespace NfBuild.Tests.Backend;
 /// <summary>A device credential written by <see cref="TestFleet"/>.</summary>
 public sealed record TestDevice(string Id, string CertPem, string KeyPem, string FallbackPassword, byte[] Serial)
 {
-    public X509Certificate2 Certificate() => X509Certificate2.CreateFromPem(CertPem, KeyPem);
+    /// <summary>Leaf with its key, re-imported through PKCS#12 so SslStream on Linux can use the key.</summary>
+    public X509Certificate2 Certificate()
+    {
+        using var pem = X509Certificate2.CreateFromPem(CertPem, KeyPem);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
 }
 
 /// <summary>
