@@ -168,6 +168,8 @@ public static class RabbitMqConfigWriter
         a.AppendLine("    {versions, ['tlsv1.3', 'tlsv1.2']},");
         a.AppendLine("    {honor_cipher_order, true},");
         a.AppendLine("    {client_renegotiation, false},");
+        a.AppendLine("    %% Threat: a TLS 1.2 session resumed from before a revocation would skip the certificate and CRL check.");
+        a.AppendLine("    {reuse_sessions, false},");
         if (options.CrlCheck != CrlCheckMode.None)
         {
             a.AppendLine("    %% Revoked client certificates are refused in the handshake. OTP's ssl_crl_hash_dir reads");
