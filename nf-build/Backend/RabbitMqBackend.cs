@@ -21,6 +21,8 @@ public sealed class RabbitMqBackend : IAsyncDisposable
     public RabbitMqNode Fallback { get; }
     public BrokerUserAdmin PrimaryAdmin { get; }
     public BrokerUserAdmin FallbackAdmin { get; }
+    /// <summary>Users the start-up reconciliation deleted ("role:user").</summary>
+    public IReadOnlyList<string> RemovedStaleUsers { get; private set; } = [];
 
     public RabbitMqNode Node(BrokerRole role) => role == BrokerRole.Primary ? Primary : Fallback;
     public BrokerUserAdmin Admin(BrokerRole role) => role == BrokerRole.Primary ? PrimaryAdmin : FallbackAdmin;
@@ -53,7 +55,7 @@ public sealed class RabbitMqBackend : IAsyncDisposable
             var limit = timeout ?? TimeSpan.FromSeconds(90);
             await Task.WhenAll(primary.WaitUntilReadyAsync(limit, cancel), fallback.WaitUntilReadyAsync(limit, cancel)).ConfigureAwait(false);
             var backend = new RabbitMqBackend(fleet, settings, primary, fallback);
-            await backend.ReconcileUsersAsync(cancel).ConfigureAwait(false);
+            backend.RemovedStaleUsers = await backend.ReconcileUsersAsync(cancel).ConfigureAwait(false);
             return backend;
         }
         catch

@@ -91,8 +91,7 @@ internal static class BackendCommand
             {
                 output.WriteLine("starting RabbitMQ nodes (primary, fallback)...");
                 await using var backend = await RunAsync(() => RabbitMqBackend.StartAsync(layout, cancel: cancel));
-                var removed = await backend.ReconcileUsersAsync(cancel);
-                foreach (var r in removed)
+                foreach (var r in backend.RemovedStaleUsers)
                     output.WriteLine("removed stale broker user " + r);
                 string host = parse.GetValue(bind)!;
                 output.WriteLine($"primary  {backend.Primary.NodeName}: mqtts://{host}:{written.Primary.MqttsPort} (client certificate), amqps://{host}:{written.Primary.AmqpsPort}/{written.Primary.Vhost} (renewal service)");

@@ -91,6 +91,6 @@ public sealed class BackendConfigTests : IDisposable
     {
         var (code, _, err) = Cli("backend", "rabbitmq", "write", Path.Combine(_fleet.Root, "nope"));
         Assert.Equal(1, code);
-        Assert.Equal(1, err.Trim().Split('\n').Length);
+        Assert.Single(err.Trim().Split('\n'));
     }
 }
