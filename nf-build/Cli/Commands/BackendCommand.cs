@@ -1,0 +1,166 @@
+using System.CommandLine;
+using NfBuild.Backend;
+
+namespace NfBuild.Cli.Commands;
+
+/// <summary>
+/// `backend rabbitmq write|start` and `backend renewal`: the RabbitMQ backend of a fleet directory (README.md, "RabbitMQ backend").
+/// </summary>
+internal static class BackendCommand
+{
+    public static Command Create()
+    {
+        var backend = new Command("backend", "The fleet's message broker (RabbitMQ 3.10, two nodes) and the renewal service transport.");
+        var rabbit = new Command("rabbitmq", "Primary (mTLS, certificate login) and fallback (password login, renewal only) RabbitMQ nodes.");
+        rabbit.Add(Write());
+        rabbit.Add(Start());
+        backend.Add(rabbit);
+        backend.Add(Renewal());
+        return backend;
+    }
+
+    private static Argument<DirectoryInfo> FleetDir() => new("fleet-dir") { Description = "The fleet directory (fleet.json, pki/, registry/)." };
+
+    private static FleetLayout Layout(DirectoryInfo dir)
+    {
+        if (!dir.Exists)
+            throw new CliUsageException($"fleet directory '{dir.FullName}' does not exist");
+        return new FleetLayout(dir.FullName);
+    }
+
+    private static Option<string> Bind() => new("--bind") { Description = "Address the MQTTS/AMQPS listeners bind to.", DefaultValueFactory = _ => "127.0.0.1" };
+
+    private static Option<string> CrlCheck() => new("--crl-check")
+    {
+        Description = "CRL check of client certificates: best-effort (default; an outdated CRL never locks the fleet out), peer, none.",
+        DefaultValueFactory = _ => "best-effort",
+    };
+
+    private static RabbitMqWriteOptions WriteOptions(string bind, string crl)
+    {
+        if (!System.Net.IPAddress.TryParse(bind, out _))
+            throw new CliUsageException($"--bind '{bind}' is not an IP address");
+        var mode = crl switch
+        {
+            "best-effort" => CrlCheckMode.BestEffort,
+            "peer" => CrlCheckMode.Peer,
+            "none" => CrlCheckMode.None,
+            _ => throw new CliUsageException($"--crl-check '{crl}': expected best-effort, peer or none"),
+        };
+        return new RabbitMqWriteOptions { BindAddress = bind, CrlCheck = mode };
+    }
+
+    private static Command Write()
+    {
+        var fleet = FleetDir();
+        var bind = Bind();
+        var crl = CrlCheck();
+        var command = new Command("write", "Write <fleet>/backend/rabbitmq/{primary,fallback}/: rabbitmq.conf, advanced.config, enabled_plugins, definitions.json.") { fleet, bind, crl };
+        command.SetAction(parse =>
+        {
+            var layout = Layout(parse.GetValue(fleet)!);
+            var result = Run(() => RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!)));
+            var output = parse.InvocationConfiguration.Output;
+            foreach (var w in result.Warnings)
+                parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
+            foreach (var node in new[] { result.Primary, result.Fallback })
+                output.WriteLine($"{node.Role.DirectoryName()}: {layout.NodeConfigDir(node.Role)} (vhost {node.Vhost}, MQTTS {node.MqttsPort}, AMQPS {node.AmqpsPort})");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Start()
+    {
+        var fleet = FleetDir();
+        var bind = Bind();
+        var crl = CrlCheck();
+        var command = new Command("start", "Rewrite the configuration from the registry, start both nodes in the foreground, stop them on Ctrl-C.") { fleet, bind, crl };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var layout = Layout(parse.GetValue(fleet)!);
+            var output = parse.InvocationConfiguration.Output;
+            // The registry is the source of truth: a device revoked since the last write must not come back at boot.
+            var written = Run(() => RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!)));
+            foreach (var w in written.Warnings)
+                parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                output.WriteLine("starting RabbitMQ nodes (primary, fallback)...");
+                await using var backend = await RunAsync(() => RabbitMqBackend.StartAsync(layout, cancel: cancel));
+                foreach (var r in backend.RemovedStaleUsers)
+                    output.WriteLine("removed stale broker user " + r);
+                string host = parse.GetValue(bind)!;
+                output.WriteLine($"primary  {backend.Primary.NodeName}: mqtts://{host}:{written.Primary.MqttsPort} (client certificate), amqps://{host}:{written.Primary.AmqpsPort}/{written.Primary.Vhost} (renewal service)");
+                output.WriteLine($"fallback {backend.Fallback.NodeName}: mqtts://{host}:{written.Fallback.MqttsPort} (password), amqps://{host}:{written.Fallback.AmqpsPort}/{written.Fallback.Vhost} (renewal service)");
+                output.WriteLine("running; Ctrl-C stops both nodes");
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
+                while (!linked.IsCancellationRequested && !backend.Primary.HasExited && !backend.Fallback.HasExited)
+                {
+                    try { await Task.Delay(1000, linked.Token); } catch (OperationCanceledException) { }
+                }
+                if (backend.Primary.HasExited || backend.Fallback.HasExited)
+                    throw new CliUsageException("a broker node exited: " + (backend.Primary.HasExited ? backend.Primary.Diagnostics() : backend.Fallback.Diagnostics()));
+                output.WriteLine("stopping...");
+                await backend.StopAsync();
+                output.WriteLine("stopped");
+                return 0;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+
+    private static Command Renewal()
+    {
+        var fleet = FleetDir();
+        var host = new Option<string>("--host") { Description = "Broker host name (must be in the broker certificate's SAN).", DefaultValueFactory = _ => "localhost" };
+        var command = new Command("renewal", "Run the renewal service's AMQPS transport against both nodes until Ctrl-C.") { fleet, host };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var layout = Layout(parse.GetValue(fleet)!);
+            var output = parse.InvocationConfiguration.Output;
+            var settings = Run(() => FleetSettings.Load(layout.FleetJson));
+            var handler = RenewalHandlerFactory.Create(layout);
+            if (RenewalHandlerFactory.IsPlaceholder(handler))
+                output.WriteLine("NOTE: no renewal authority is configured: this transport answers every request with status=refused reason=not-configured. It is NOT the renewal authority.");
+            string h = parse.GetValue(host)!;
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                await using var primary = new RenewalServiceHost(layout, new RenewalEndpoint("primary", h, settings.Ports.PrimaryAmqps, settings.PrimaryVhost), handler, output.WriteLine);
+                await using var fallback = new RenewalServiceHost(layout, new RenewalEndpoint("fallback", h, settings.Ports.FallbackAmqps, settings.FallbackVhost), handler, output.WriteLine);
+                await RunAsync(async () => { await primary.StartAsync(cancel); await fallback.StartAsync(cancel); return 0; });
+                output.WriteLine("running; Ctrl-C stops");
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
+                try { await Task.Delay(Timeout.Infinite, linked.Token); } catch (OperationCanceledException) { }
+                return 0;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+
+    private static T Run<T>(Func<T> f)
+    {
+        try { return f(); }
+        catch (BackendException ex) { throw new CliUsageException(ex.Message); }
+    }
+
+    private static async Task<T> RunAsync<T>(Func<Task<T>> f)
+    {
+        try { return await f(); }
+        catch (BackendException ex) { throw new CliUsageException(ex.Message); }
+    }
+}

@@ -1,0 +1,62 @@
+using NfBuild.Backend;
+using Xunit;
+
+namespace NfBuild.Tests.Backend;
+
+/// <summary>[Fact] that is skipped, with the reason, when rabbitmq-server is not installed (.ci/run installs it).</summary>
+public sealed class RabbitFactAttribute : FactAttribute
+{
+    public RabbitFactAttribute()
+    {
+        if (!RabbitMqNode.IsInstalled())
+            Skip = "needs RabbitMQ: " + RabbitMqNode.NotInstalledMessage;
+    }
+}
+
+public sealed class RabbitTheoryAttribute : TheoryAttribute
+{
+    public RabbitTheoryAttribute()
+    {
+        if (!RabbitMqNode.IsInstalled())
+            Skip = "needs RabbitMQ: " + RabbitMqNode.NotInstalledMessage;
+    }
+}
+
+/// <summary>One test fleet and both broker nodes, started once for the whole collection (node start takes seconds).</summary>
+public sealed class BackendFixture : IAsyncLifetime
+{
+    public TestFleet Fleet { get; } = new();
+    public RabbitMqBackend Backend => _backend ?? throw new InvalidOperationException("RabbitMQ is not running: " + (_startError ?? "not installed"));
+    public RabbitMqConfigWriter.Result Written { get; private set; } = null!;
+    private RabbitMqBackend? _backend;
+    private string? _startError;
+
+    public async Task InitializeAsync()
+    {
+        Written = RabbitMqConfigWriter.Write(Fleet.Layout);
+        if (!RabbitMqNode.IsInstalled())
+            return;
+        try
+        {
+            _backend = await RabbitMqBackend.StartAsync(Fleet.Layout, Path.Combine(Fleet.Root, "state"), uniqueNodeNames: true);
+        }
+        catch (BackendException ex)
+        {
+            _startError = ex.Message;
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_backend is not null)
+            await _backend.DisposeAsync();
+        Fleet.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BackendCollection : ICollectionFixture<BackendFixture>
+{
+    public const string Name = "RabbitMQ backend";
+}
