@@ -1,4 +1,5 @@
 using System.Text;
+using IotDevice.Core.Platform;
 
 namespace NfBuild.Fleet;
 
@@ -16,21 +17,21 @@ internal static class DeviceNvsCsv
         var sb = new StringBuilder();
         sb.Append("key,type,encoding,value\n");
         sb.Append($"{NvsSchema.Namespace},namespace,,\n");
-        Data(sb, NvsSchema.DeviceId, c.DeviceId);
-        File(sb, NvsSchema.RootCa0, DeviceBundle.RootCaFile);
-        Data(sb, NvsSchema.ActiveIdentity, "0");
+        Data(sb, DeviceStoreKeys.DeviceId, c.DeviceId);
+        File(sb, DeviceStoreKeys.RootCa0, DeviceBundle.RootCaFile);
+        Data(sb, DeviceStoreKeys.ActiveIdentity, "0");
         File(sb, NvsSchema.Certificate(0), DeviceBundle.CertificateFile);
         File(sb, NvsSchema.Chain(0), DeviceBundle.ChainFile);
         File(sb, NvsSchema.Key(0), DeviceBundle.KeyFile);
         File(sb, NvsSchema.FallbackPassword(0), DeviceBundle.FallbackPasswordFile);
-        Data(sb, NvsSchema.FallbackUser, c.DeviceId);
-        Data(sb, NvsSchema.PrimaryEndpoints, string.Join(",", c.PrimaryEndpoints));
-        Data(sb, NvsSchema.FallbackEndpoints, string.Join(",", c.FallbackEndpoints));
-        Data(sb, NvsSchema.TimeFloor, NvsSchema.FormatTime(c.TimeFloor));
+        Data(sb, DeviceStoreKeys.FallbackUser, c.DeviceId);
+        Data(sb, DeviceStoreKeys.PrimaryEndpoints, string.Join(",", c.PrimaryEndpoints));
+        Data(sb, DeviceStoreKeys.FallbackEndpoints, string.Join(",", c.FallbackEndpoints));
+        Data(sb, DeviceStoreKeys.TimeFloor, NvsSchema.FormatTime(c.TimeFloor));
         if (c.WifiSsid is not null)
-            Data(sb, NvsSchema.WifiSsid, c.WifiSsid);
+            Data(sb, DeviceStoreKeys.WifiSsid, c.WifiSsid);
         if (c.WifiPassword is not null)
-            File(sb, NvsSchema.WifiPassword, DeviceBundle.WifiPasswordFile);
+            File(sb, DeviceStoreKeys.WifiPassword, DeviceBundle.WifiPasswordFile);
         return sb.ToString();
     }
 
