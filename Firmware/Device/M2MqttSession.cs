@@ -203,15 +203,13 @@ namespace IotDevice.Device
                     Exception cause = InnerOf(e);
                     MqttConnectResult failure = ClassifyTransportFailure(cause, credentials.UsesCertificate);
                     Log("connect to " + endpoint.Host + ":" + endpoint.Port.ToString() + " failed (" + ResultName(failure) + ")", cause);
-                    Close(client);
-                    return failure;
+                    return failure; // the finally block closes the client
                 }
                 catch (Exception e)
                 {
                     // MqttCommunicationException: CONNECT could not be sent or no CONNACK within
                     // MqttSettings.DefaultTimeout (30 s). TLS is already up at this point.
                     Log("no CONNACK from " + endpoint.Host, e);
-                    Close(client);
                     return MqttConnectResult.NetworkError;
                 }
 
@@ -219,9 +217,8 @@ namespace IotDevice.Device
                 if (result != MqttConnectResult.Connected)
                 {
                     // A refused CONNACK leaves M2Mqtt's receive thread and the TLS socket open (it starts the
-                    // dispatch thread that would close them only on success): close them here.
+                    // dispatch thread that would close them only on success): the finally block closes them.
                     Console.WriteLine("mqtt: " + endpoint.Host + " refused the login, CONNACK " + ((int)code).ToString());
-                    Close(client);
                     return result;
                 }
 
