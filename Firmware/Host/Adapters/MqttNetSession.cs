@@ -23,17 +23,20 @@ namespace IotDevice.Host.Adapters;
 /// expired, not a serverAuth certificate, no certificate): <see cref="MqttConnectResult.ServerNotTrusted"/>.
 /// We abort the handshake; .NET throws <see cref="AuthenticationException"/> ("The remote certificate was
 /// rejected by the provided RemoteCertificateValidationCallback").</item>
-/// <item>The server rejected our client certificate. Measured on Linux (.NET 10, OpenSSL 3) with TLS 1.2:
-/// the server's alert arrives while <c>AuthenticateAsClientAsync</c> waits for the server's Finished and
-/// surfaces as <see cref="AuthenticationException"/> ("Authentication failed, see inner exception")
-/// whose inner exception chain carries OpenSSL's text of the alert, e.g. "error:0A000412:SSL
-/// routines::ssl/tls alert bad certificate", "...alert unknown ca", "...alert certificate expired",
-/// "...alert certificate revoked", "...alert handshake failure" (what OpenSSL/Erlang servers send when
-/// a required certificate is missing in TLS 1.2; TLS 1.3 has "certificate required"). The same text can
-/// also appear on the first read right after the handshake (a server that checks the certificate after
-/// its Finished), as an <see cref="IOException"/> before CONNACK. Both are
-/// <see cref="MqttConnectResult.ClientCertificateRejected"/>. The alert names are matched on OpenSSL's wording, which
-/// is the one place this mapping depends on the platform (Windows SChannel reports Win32 errors instead).</item>
+/// <item>The server rejected our client certificate: <see cref="MqttConnectResult.ClientCertificateRejected"/>.
+/// Measured on Linux (.NET 10, OpenSSL 3.0, TLS 1.2; OpenSslServerAlertTests, MqttNetSessionTests):
+/// a server that verifies inside the handshake (OpenSSL s_server -verify_return_error, RabbitMQ/Erlang)
+/// sends an alert while <c>AuthenticateAsClientAsync</c> waits for its Finished; .NET throws
+/// AuthenticationException "Authentication failed, see inner exception" -> SslException "SSL Handshake
+/// failed with OpenSSL error - SSL_ERROR_SSL." -> OpenSslCryptographicException with the alert:
+/// expired "error:0A000415:SSL routines::sslv3 alert certificate expired", other CA
+/// "error:0A000418:SSL routines::tlsv1 alert unknown ca", no certificate "error:0A000410:SSL
+/// routines::sslv3 alert handshake failure" (TLS 1.2 has no certificate_required alert), and likewise
+/// "bad certificate", "certificate revoked", "certificate unknown". A server that verifies after its side
+/// of the handshake (.NET's own SslStream server, MQTTnet.Server) completes the handshake and then closes
+/// the connection before any MQTT byte: MQTTnet reports "Connection closed" while waiting for CONNACK;
+/// that too is a refusal when it comes within <see cref="PinnedTlsStreamProvider"/>'s short window after the
+/// handshake. The alert names are OpenSSL's wording (Windows SChannel reports Win32 errors instead).</item>
 /// <item>CONNACK "bad user name or password" (4) or "not authorized" (5): <see cref="MqttConnectResult.NotAuthorized"/>;
 /// any other refusal code: <see cref="MqttConnectResult.NetworkError"/> (server unavailable, retry).</item>
 /// </list>
