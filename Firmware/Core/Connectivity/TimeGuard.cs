@@ -90,21 +90,26 @@ namespace IotDevice.Core.Connectivity
         /// <summary>Re-evaluates the clock; call every main-loop pass before anything that uses time.</summary>
         public void Tick()
         {
+            // The log line is built only when the verdict changes: Tick runs every main-loop pass and must not
+            // allocate (the telemetry allocation budget is per message, not per string formatted here).
             if (!_clock.IsSynchronized)
             {
                 _trusted = false;
-                Report(1, "time: waiting for SNTP before TLS");
+                if (_lastReport != 1)
+                    Report(1, "time: waiting for SNTP before TLS");
                 return;
             }
             DateTime now = _clock.UtcNow;
             if (now < _floor)
             {
                 _trusted = false;
-                Report(2, "time: clock " + UtcTime.Format(now) + " rejected, earlier than the floor " + UtcTime.Format(_floor) + " (forged or stale SNTP?)");
+                if (_lastReport != 2)
+                    Report(2, "time: clock " + UtcTime.Format(now) + " rejected, earlier than the floor " + UtcTime.Format(_floor) + " (forged or stale SNTP?)");
                 return;
             }
             _trusted = true;
-            Report(3, "time: clock " + UtcTime.Format(now) + " trusted (floor " + UtcTime.Format(_floor) + ")");
+            if (_lastReport != 3)
+                Report(3, "time: clock " + UtcTime.Format(now) + " trusted (floor " + UtcTime.Format(_floor) + ")");
         }
 
         /// <summary>

@@ -68,7 +68,7 @@ namespace IotDevice.Core.Messaging
             StatusReport s = new StatusReport();
             s.State = r.Get("state");
             if (s.State != "online" && s.State != "offline")
-                throw new TextRecordException(TextRecordError.BadCharacters, "status state '" + s.State + "' is neither online nor offline");
+                throw new TextRecordException(TextRecordError.InvalidValue, "status state '" + s.State + "' is neither online nor offline");
             s.Version = r.Get("version");
             s.Slot = Number(r, "slot");
             s.Serial = r.Get("serial");
@@ -84,13 +84,13 @@ namespace IotDevice.Core.Messaging
         {
             string text = r.Get(name);
             if (text.Length == 0 || text.Length > 9)
-                throw new TextRecordException(TextRecordError.BadCharacters, "status field '" + name + "' is not a number");
+                throw new TextRecordException(TextRecordError.InvalidValue, "status field '" + name + "' is not a number");
             int value = 0;
             for (int i = 0; i < text.Length; i++)
             {
                 char c = text[i];
                 if (c < '0' || c > '9')
-                    throw new TextRecordException(TextRecordError.BadCharacters, "status field '" + name + "' is not a number");
+                    throw new TextRecordException(TextRecordError.InvalidValue, "status field '" + name + "' is not a number");
                 value = value * 10 + (c - '0');
             }
             return value;

@@ -27,6 +27,9 @@ namespace IotDevice.Core.Messaging
         UnknownField = 7,
 
         /// <summary>A line without '=', an empty line, or a last line without its '\n'.</summary>
-        BadLine = 8
+        BadLine = 8,
+
+        /// <summary>Well-formed, but a value is not what its field allows (unknown status, bad hex, bad time, bad base64).</summary>
+        InvalidValue = 9
     }
 }
