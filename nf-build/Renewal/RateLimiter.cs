@@ -1,0 +1,28 @@
+namespace NfBuild.Renewal;
+
+/// <summary>
+/// At most N events per device and kind in a sliding window. Threat: a device (or a stolen identity)
+/// hammering the service with certificate requests would exhaust serials, flood the registry and hide
+/// in the noise; a fleet-wide bug that makes every device renew at once is spread out instead of
+/// issuing thousands of certificates in a minute.
+/// </summary>
+public sealed class RateLimiter(TimeSpan window)
+{
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _events = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+
+    public bool TryTake(string key, int limit, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (!_events.TryGetValue(key, out var times))
+                _events[key] = times = new Queue<DateTimeOffset>();
+            while (times.Count > 0 && now - times.Peek() >= window)
+                times.Dequeue();
+            if (times.Count >= limit)
+                return false;
+            times.Enqueue(now);
+            return true;
+        }
+    }
+}

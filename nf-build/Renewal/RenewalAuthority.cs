@@ -1,0 +1,197 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using IotDevice.Core.Messaging;
+using IotDevice.Core.Renewal;
+using NfBuild.Fleet;
+
+namespace NfBuild.Renewal;
+
+/// <summary>
+/// The backend's side of the renewal protocol (README "Renewal protocol"): answers a device's standing
+/// query and certificate request, and commits a renewal once the device reports the new serial in its
+/// retained status on the primary. Transport-free: the RabbitMQ service (nf-build/Backend) and the
+/// embedded backend hand it (device id from the routing key, payload) and publish what it returns on
+/// that device's response topic only.
+/// <para>
+/// Threat model. Whoever can publish on <c>devices/&lt;id&gt;/renew/request</c> is the device <c>id</c> or
+/// someone holding its broker credentials (the broker's topic permissions guarantee the routing key). An
+/// attacker with the fallback password of a device but not its key cannot renew: the proof of possession
+/// is checked against the public key of the certificate the REGISTRY holds as current, never against
+/// anything in the request. A recorded request cannot be replayed (request ids, freshness window), a
+/// revoked device gets nothing, an expired certificate is accepted only within the grace period, and a
+/// burst of requests is rate-limited per device. The service never sees a device private key.
+/// </para>
+/// </summary>
+public sealed class RenewalAuthority
+{
+    private readonly FleetDirectory _fleet;
+    private readonly RenewalAuthorityOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ReplayGuard _replay;
+    private readonly RateLimiter _rate;
+    private readonly IFallbackPasswordSetter? _passwords;
+    private readonly object _commitGate = new();
+
+    public RenewalAuthority(FleetDirectory fleet, RenewalAuthorityOptions? options = null, TimeProvider? time = null, IFallbackPasswordSetter? passwords = null)
+    {
+        _fleet = fleet;
+        _options = options ?? new RenewalAuthorityOptions();
+        _time = time ?? TimeProvider.System;
+        _replay = new ReplayGuard(_options.Freshness * 2);
+        _rate = new RateLimiter(_options.RateWindow);
+        _passwords = passwords;
+    }
+
+    /// <summary>Raised for every decision (no secrets in it), for the service's log.</summary>
+    public event Action<RenewalDecision>? Decided;
+
+    /// <summary>
+    /// Answers one request from <paramref name="deviceId"/> (taken from the routing key by the caller).
+    /// Returns the response bytes, or null when no answer can be addressed (a payload too malformed to carry
+    /// a request id: the device times out and retries).
+    /// </summary>
+    public byte[]? HandleRequest(string deviceId, byte[] payload)
+    {
+        RenewalRequest request;
+        try
+        {
+            request = RenewalRequest.Parse(payload);
+        }
+        catch (TextRecordException ex)
+        {
+            Decided?.Invoke(new RenewalDecision(deviceId, "malformed", "dropped", ex.Message.Length > 80 ? ex.Message[..80] : ex.Message));
+            return null;
+        }
+
+        var (status, reason, issued) = Decide(deviceId, request);
+        Decided?.Invoke(new RenewalDecision(deviceId, request.Kind, status, reason, issued?.Serial));
+        var response = new RenewalResponse
+        {
+            RequestId = request.RequestId,
+            DeviceId = deviceId,
+            Status = status,
+            Reason = reason,
+        };
+        if (issued is not null)
+        {
+            response.Certificate = issued.Certificate;
+            response.Chain = issued.Chain;
+            response.FallbackPassword = issued.FallbackPassword;
+        }
+        return response.ToBytes();
+    }
+
+    private sealed record Issued(string Serial, byte[] Certificate, byte[] Chain, string FallbackPassword);
+
+    private (string Status, string Reason, Issued? Issued) Decide(string deviceId, RenewalRequest request)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        // The payload's device= is the device's own claim; only the routing key is vouched for by the broker.
+        if (request.DeviceId != deviceId)
+            return Refused("device-mismatch");
+        if (!UtcTime.TryParse(request.Time, out DateTime sent) || (now - new DateTimeOffset(sent, TimeSpan.Zero)).Duration() > _options.Freshness)
+            return Refused("stale");
+
+        DeviceRecord? device = _fleet.Registry.Get(deviceId);
+        if (device is null)
+            return Refused("unknown-device");
+        if (device.State == DeviceState.Revoked)
+            return (RenewalResponse.StatusRevoked, "revoked", null);
+
+        bool renew = request.Kind == RenewalRequest.KindRenew;
+        int limit = renew ? _options.RenewRequestsPerWindow : _options.StandingRequestsPerWindow;
+        if (!_rate.TryTake(deviceId + "/" + request.Kind, limit, now))
+            return Refused("rate-limited");
+        if (!_replay.TryRecord(deviceId, request.RequestId, now))
+            return Refused("replayed");
+
+        // The device proves possession of the key of the certificate the registry holds as current.
+        if (request.Serial != device.Serial)
+            return Refused("unknown-serial");
+        using var current = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(device.Certificate));
+        string csrHash = renew ? Convert.ToHexStringLower(SHA256.HashData(request.Csr)) : "";
+        using (ECDsa? key = current.GetECDsaPublicKey())
+        {
+            if (key is null || !key.VerifyData(request.PopMessage(csrHash), request.Pop, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+                return Refused("bad-pop");
+        }
+        // An expired certificate still proves the device's identity for a while (a device that was off for
+        // months must not be locked out), never forever: past the grace period only a visit helps.
+        if (now > device.NotAfter + TimeSpan.FromDays(_fleet.Settings.GraceDays))
+            return Refused("expired-beyond-grace");
+
+        bool due = now >= device.NotAfter - TimeSpan.FromDays(_fleet.Settings.RenewalWindowDays);
+        if (!renew)
+            return (due ? RenewalResponse.StatusRenew : RenewalResponse.StatusOk, "none", null);
+
+        return Issue(deviceId, request.Csr, now);
+    }
+
+    private (string, string, Issued?) Issue(string deviceId, byte[] csr, DateTimeOffset now)
+    {
+        using var pki = FleetPki.Open(_fleet);
+        X509Certificate2 cert;
+        try
+        {
+            // Checks the CSR's own signature, CN = device id and a P-256 key; takes only its public key.
+            cert = pki.IssueDeviceCertificate(deviceId, csr, now + TimeSpan.FromDays(_fleet.Settings.DeviceCertDays));
+        }
+        catch (FleetException)
+        {
+            return Refused("bad-csr");
+        }
+        using (cert)
+        {
+            string serial = CertificateSerials.Of(cert);
+            string password = FallbackPasswords.Generate();
+            _fleet.Registry.MarkPending(deviceId, serial, Convert.ToBase64String(cert.RawData), cert.NotAfter.ToUniversalTime(), FallbackPasswords.Hash(password));
+            return (RenewalResponse.StatusIssued, "none", new Issued(serial, cert.RawData, pki.IssuingCa.RawData, password));
+        }
+    }
+
+    private static (string, string, Issued?) Refused(string reason) => (RenewalResponse.StatusRefused, reason, null);
+
+    /// <summary>
+    /// A retained status from <paramref name="deviceId"/> on the primary. When it reports the pending serial,
+    /// the device has connected to the primary with the new identity and committed it: the registry makes it
+    /// current, the old serial goes onto the CRL (so the old key, should it leak later, is worth nothing) and
+    /// the fallback user's password becomes the one issued with the new identity. Returns true on a commit.
+    /// </summary>
+    public bool HandleStatus(string deviceId, byte[] payload)
+    {
+        string? serial = StatusSerial(payload);
+        if (serial is null)
+            return false;
+        lock (_commitGate)
+        {
+            DeviceRecord? device = _fleet.Registry.Get(deviceId);
+            if (device is null || device.State == DeviceState.Revoked || device.PendingSerial is null || device.PendingSerial != serial)
+                return false;
+            string newHash = device.PendingFallbackPasswordHash!;
+            string old = _fleet.Registry.CommitSerial(deviceId, serial);
+            using (var pki = FleetPki.Open(_fleet))
+                Crl.Revoke(_fleet, pki, [old], _time.GetUtcNow());
+            _passwords?.SetFallbackPasswordHash(deviceId, newHash);
+            Decided?.Invoke(new RenewalDecision(deviceId, "status", "committed", "none", serial));
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The serial of an "online" status only. The last will ("offline") carries the serial the session was
+    /// opened with, which for a trial connection is the new one before the device committed it: committing
+    /// on it would revoke the identity the device still uses. The device publishes "online" after its commit.
+    /// </summary>
+    private static string? StatusSerial(byte[] payload)
+    {
+        try
+        {
+            var status = StatusReport.Parse(payload);
+            return status.State == "online" ? status.Serial : null;
+        }
+        catch (TextRecordException)
+        {
+            return null;
+        }
+    }
+}
