@@ -1,8 +1,10 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Esp32.Virtual;
-using IotDevice.Core.Connectivity;
+using Esp32.Formats.AppImage;
+using Esp32.Formats.Ota;
+using IotDevice.Core.App;
+using IotDevice.Core.Identity;
 using IotDevice.Core.Messaging;
 using IotDevice.Core.Platform;
 using IotDevice.Host.Adapters;
@@ -16,34 +18,28 @@ namespace NfBuild.VirtualDevice;
 public sealed record RunningIdentity(string DeviceId, string Version, int Slot, int IdentitySlot, string Serial, DateTime NotAfter);
 
 /// <summary>
-/// Boots a provisioned virtual ESP32 and runs it against the brokers: mounts NVS, builds the host platform
-/// (clock, NVS secure store, device keys, crypto, MQTT session, rebooter) and keeps the device online on its
-/// primary broker with its active identity, falling back to the password broker when the certificate is
-/// refused, logging one line per state change.
-/// <para>
-/// This is the stand-in loop until the core's DeviceApplication (branch <c>core</c>) is merged; it uses only
-/// the platform interfaces, so swapping the loop for DeviceApplication leaves the platform wiring as it is.
-/// Everything it reports (version, slot, serial) comes from the bytes in the device's flash: the booted app's
-/// description and the certificate in the NVS, never from a file beside flash.bin.
-/// </para>
+/// Boots a provisioned virtual ESP32 and runs the firmware core on it: the bootloader picks the slot, NVS is
+/// mounted (with NVS encryption), and the core's <see cref="DeviceApplication"/> (the very object Program.cs
+/// runs on the board) is wired to the host platform: clock, NVS secure store, device keys and crypto on .NET,
+/// MQTT over TLS on MQTTnet, reboot as a power cycle of the virtual chip. The main loop ticks it as the
+/// device's main loop does; every state change is one log line.
+/// Everything it reports (version, slot, serial) comes from the bytes in the device's flash: the booted
+/// app's description and the certificate in NVS, never from a file beside flash.bin.
 /// </summary>
 public sealed class VirtualDeviceRunner : IDisposable
 {
-    public const string Namespace = "iotdev";
+    /// <summary>How long the main loop sleeps between ticks (the board's loop also yields between passes).</summary>
+    public const int TickIntervalMs = 10;
 
     private readonly Action<string> _log;
-    private readonly List<(string Host, int Port)>? _primaryOverride;
-    private readonly List<(string Host, int Port)>? _fallbackOverride;
+    private readonly string? _fleetDirectory;
     private MqttNetSession? _session;
-    private string? _state;
-    private volatile bool _lost;
 
     private VirtualDeviceRunner(VirtualEsp32 device, Action<string> log, string? fleetDirectory)
     {
         Device = device;
         _log = log;
-        if (fleetDirectory is not null)
-            (_primaryOverride, _fallbackOverride) = ReadFleetEndpoints(fleetDirectory);
+        _fleetDirectory = fleetDirectory;
     }
 
     public VirtualEsp32 Device { get; }
@@ -54,133 +50,106 @@ public sealed class VirtualDeviceRunner : IDisposable
 
     public RunningIdentity? Identity { get; private set; }
 
-    /// <summary>The current state word ("booted", "connecting", "online-primary", "online-fallback", "offline", "stopped").</summary>
-    public string? State => _state;
+    /// <summary>The firmware core running on the device (after <see cref="Boot"/>).</summary>
+    public DeviceApplication? Application { get; private set; }
 
-    /// <summary>Loads flash.bin + efuses.json from <paramref name="directory"/>; <paramref name="fleetDirectory"/> (optional)
-    /// supplies development endpoints from fleet.json in place of the provisioned ones (tests pick free ports).</summary>
+    /// <summary>The core's state name ("online-primary", "online-fallback", "waiting-to-connect", ...), or "stopped".</summary>
+    public string State => Application?.StateName ?? "stopped";
+
+    /// <summary>Telemetry the loop enqueues by itself (0 = none); tests enqueue through <see cref="Application"/>.</summary>
+    public TimeSpan TelemetryInterval { get; set; }
+
+    /// <summary>
+    /// Loads flash.bin + efuses.json from <paramref name="directory"/>. With <paramref name="fleetDirectory"/>
+    /// the device's endpoint entries in NVS are set from that fleet's fleet.json at boot (a development
+    /// convenience, written into the device's NVS like a field configuration change: the core still reads
+    /// only its NVS).
+    /// </summary>
     public static VirtualDeviceRunner Load(string directory, Action<string> log, string? fleetDirectory = null) =>
         new(VirtualProvisioner.Load(directory), log, fleetDirectory);
 
-    /// <summary>Power on: bootloader, NVS mount, identity from NVS.</summary>
+    /// <summary>Power on: bootloader, NVS mount, the application object.</summary>
     public RunningIdentity Boot()
     {
+        _session?.Dispose();
         BootReport boot = Device.PowerOn();
         if (boot.RunningSlot is not { } slot || boot.RunningVersion is null)
             throw new InvalidOperationException("no bootable app in the flash (the chip would reset forever)");
         Store = new VirtualNvsSecureStore(Device.MountNvs());
-        string id = Required("dev_id");
+        if (_fleetDirectory is not null)
+            ApplyFleetEndpoints(_fleetDirectory);
+        string id = Required(DeviceStoreKeys.DeviceId);
         DeviceTopics.ValidateDeviceId(id);
-        int identitySlot = Required("id_act") == "1" ? 1 : 0;
-        using var certificate = X509Certificate2.CreateFromPem(Required($"id{identitySlot}_crt"));
-        Identity = new RunningIdentity(id, boot.RunningVersion, slot.OtaIndex, identitySlot, certificate.SerialNumber.ToLowerInvariant(), certificate.NotAfter.ToUniversalTime());
-        SetState("booted", $"ota_{slot.OtaIndex} version {boot.RunningVersion}, flash encryption {(Device.Efuses.FlashEncryptionEnabled ? Device.Efuses.FlashEncryptionMode.ToString().ToLowerInvariant() : "off")}, NVS encryption {(Device.Settings.NvsEncryption ? "on" : "off")}, device {id}, identity slot {identitySlot} serial {Identity.Serial} not-after {Identity.NotAfter:yyyy-MM-ddTHH:mm:ssZ}");
+        int identitySlot = Required(DeviceStoreKeys.ActiveIdentity) == "1" ? 1 : 0;
+        var certificate = IotDevice.Core.Identity.X509Certificate.Parse(Pem.Decode(Required(IdentityStore.SlotKey(identitySlot, DeviceStoreKeys.CertificateSuffix)), Pem.CertificateLabel));
+        Identity = new RunningIdentity(id, boot.RunningVersion, slot.OtaIndex, identitySlot, certificate.SerialHex, certificate.NotAfter);
+        _log($"booted: ota_{slot.OtaIndex} version {boot.RunningVersion}, flash encryption {(Device.Efuses.FlashEncryptionEnabled ? Device.Efuses.FlashEncryptionMode.ToString().ToLowerInvariant() : "off")}, NVS encryption {(Device.Settings.NvsEncryption ? "on" : "off")}, device {id}, identity slot {identitySlot} serial {Identity.Serial} not-after {Identity.NotAfter:yyyy-MM-ddTHH:mm:ssZ}");
+
+        _session = new MqttNetSession(Clock);
+        var log = new LogAdapter(_log);
+        Application = new DeviceApplication(Clock, Store, new HostDeviceKeys(Store), new HostCrypto(), _session,
+            new CallbackRebooter(reason => _log("reboot: " + reason)), log, BuildTime(slot), boot.RunningVersion, slot.OtaIndex);
+        Application.NetworkUp = true; // the host's network; Wi-Fi association is the board's adapter's business
         return Identity;
     }
 
-    /// <summary>Runs until <paramref name="cancellation"/> fires: connect, publish status, stay online, reconnect with backoff.</summary>
+    /// <summary>The device's main loop until <paramref name="cancellation"/> fires; then an orderly stop (offline status, DISCONNECT).</summary>
     public void Run(CancellationToken cancellation)
     {
-        if (Identity is null)
+        if (Application is null)
             Boot();
-        var identity = Identity!;
-        var topics = new DeviceTopics(identity.DeviceId);
-        var backoff = new ReconnectBackoff(500, 30_000, new Random());
-        using var session = new MqttNetSession(Clock);
-        _session = session;
-        session.ConnectionLost += (_, _) => _lost = true;
-        session.MessageReceived += (_, m) => _log($"message on {m.Topic} ({m.Payload.Length} bytes)");
+        var app = Application!;
+        DateTime nextTelemetry = DateTime.UtcNow + TelemetryInterval;
+        int sequence = 0;
         try
         {
             while (!cancellation.IsCancellationRequested)
             {
-                if (!session.IsConnected)
+                try
                 {
-                    SetState("connecting", null);
-                    string? online = TryConnect(session, identity, topics);
-                    if (online is null)
-                    {
-                        SetState("offline", session.LastError);
-                        cancellation.WaitHandle.WaitOne(backoff.NextDelayMs());
-                        continue;
-                    }
-                    backoff.Reset();
-                    _lost = false;
-                    session.Subscribe(online == "online-primary" ? topics.Commands : topics.RenewResponse);
-                    session.Publish(topics.Status, Status(identity, "online"), retain: true);
-                    SetState(online, null);
+                    app.Tick();
                 }
-                cancellation.WaitHandle.WaitOne(200);
-                if (_lost)
-                    SetState("connection-lost", session.LastError);
+                catch (DeviceRebootException)
+                {
+                    Boot();
+                    app = Application!;
+                }
+                if (TelemetryInterval > TimeSpan.Zero && DateTime.UtcNow >= nextTelemetry)
+                {
+                    nextTelemetry = DateTime.UtcNow + TelemetryInterval;
+                    app.EnqueueTelemetry(Encoding.UTF8.GetBytes($"{{\"seq\":{++sequence},\"uptime_ms\":{Environment.TickCount64}}}"));
+                }
+                cancellation.WaitHandle.WaitOne(TickIntervalMs);
             }
         }
         finally
         {
-            if (session.IsConnected)
-            {
-                session.Publish(topics.Status, Status(identity, "offline"), retain: true);
-                session.Disconnect();
-            }
-            _session = null;
-            SetState("stopped", null);
+            app.Shutdown();
+            _log("stopped");
         }
     }
 
-    /// <summary>Primary endpoints with the certificate; on an identity failure the fallback with the password.</summary>
-    private string? TryConnect(MqttNetSession session, RunningIdentity identity, DeviceTopics topics)
+    /// <summary>esp_app_desc_t's build date and time of the booted app, from the flash.</summary>
+    private DateTime BuildTime(AppSlot slot)
     {
-        byte[] pinned = Encoding.UTF8.GetBytes(Required("ca_0") + (Store!.GetString(Namespace, "ca_1") ?? ""));
-        var will = new MqttWill(topics.Status, Status(identity, "offline"), retain: true);
-        string n = identity.IdentitySlot.ToString();
-        var certificate = MqttCredentials.FromCertificate(identity.DeviceId,
-            Encoding.UTF8.GetBytes(Required($"id{n}_crt") + Required($"id{n}_chain")), Encoding.UTF8.GetBytes(Required($"id{n}_key")));
-        bool identityFailure = false;
-        foreach (var (host, port) in _primaryOverride ?? ParseEndpoints(Store.GetString(Namespace, "ep_primary")))
-        {
-            MqttConnectResult result = session.Connect(new MqttEndpoint(host, port, pinned), certificate, will);
-            _log($"primary {host}:{port}: {result}{(result == MqttConnectResult.Connected ? "" : " (" + session.LastError + ")")}");
-            if (result == MqttConnectResult.Connected)
-                return "online-primary";
-            identityFailure |= result is MqttConnectResult.ClientCertificateRejected or MqttConnectResult.NotAuthorized;
-        }
-        // Threat: the password broker is used only when the certificate itself was refused, never because the
-        // primary is unreachable (an attacker who blocks the primary must not push devices onto the weaker login).
-        if (!identityFailure)
-            return null;
-        string? user = Store.GetString(Namespace, "fb_user");
-        string? password = Store.GetString(Namespace, $"id{n}_fbpw");
-        if (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password))
-            return null;
-        foreach (var (host, port) in _fallbackOverride ?? ParseEndpoints(Store.GetString(Namespace, "ep_fallback")))
-        {
-            MqttConnectResult result = session.Connect(new MqttEndpoint(host, port, pinned), MqttCredentials.FromPassword(identity.DeviceId, user, password), will);
-            _log($"fallback {host}:{port}: {result}{(result == MqttConnectResult.Connected ? "" : " (" + session.LastError + ")")}");
-            if (result == MqttConnectResult.Connected)
-                return "online-fallback";
-        }
-        return null;
+        PartitionView partition = Device.OpenPartition("ota_" + slot.OtaIndex);
+        byte[] image = new byte[Math.Min(partition.Size, 64 * 1024)];
+        partition.Read(0, image);
+        var description = AppImageInfo.Parse(image).Description;
+        return description is null ? DateTime.MinValue : AppBuildTime.Parse(description.Date, description.Time) ?? DateTime.MinValue;
     }
 
-    private static byte[] Status(RunningIdentity identity, string state) => Encoding.UTF8.GetBytes(
-        "iotdevice-status-v1\n" +
-        $"state={state}\n" +
-        $"version={identity.Version}\n" +
-        $"slot={identity.Slot}\n" +
-        $"serial={identity.Serial}\n" +
-        $"not-after={identity.NotAfter:yyyy-MM-ddTHH:mm:ssZ}\n" +
-        "renewal=none\nota=none\ndropped=0\ntakeovers=0\n");
-
-    private void SetState(string state, string? detail)
+    private void ApplyFleetEndpoints(string fleetDirectory)
     {
-        if (state == _state)
-            return;
-        _state = state;
-        _log(detail is null ? state : $"{state}: {detail}");
+        var (primary, fallback) = ReadFleetEndpoints(fleetDirectory);
+        if (primary is { Count: > 0 })
+            Store!.SetString(DeviceStoreKeys.Namespace, DeviceStoreKeys.PrimaryEndpoints, string.Join(",", primary.Select(e => $"{e.Item1}:{e.Item2}")));
+        if (fallback is { Count: > 0 })
+            Store!.SetString(DeviceStoreKeys.Namespace, DeviceStoreKeys.FallbackEndpoints, string.Join(",", fallback.Select(e => $"{e.Item1}:{e.Item2}")));
     }
 
     private string Required(string key) =>
-        Store!.GetString(Namespace, key) ?? throw new InvalidOperationException($"NVS {Namespace}/{key} is missing: the device is not provisioned");
+        Store!.GetString(DeviceStoreKeys.Namespace, key) ?? throw new InvalidOperationException($"NVS {DeviceStoreKeys.Namespace}/{key} is missing: the device is not provisioned");
 
     public static List<(string Host, int Port)> ParseEndpoints(string? list)
     {
@@ -193,6 +162,12 @@ public sealed class VirtualDeviceRunner : IDisposable
             endpoints.Add((item[..colon], port));
         }
         return endpoints;
+    }
+
+    /// <summary>The core's log, one line per call.</summary>
+    private sealed class LogAdapter(Action<string> log) : IDeviceLog
+    {
+        public void Info(string message) => log(message);
     }
 
     private static (List<(string, int)>?, List<(string, int)>?) ReadFleetEndpoints(string fleetDirectory)

@@ -156,7 +156,19 @@ public static class VirtualProvisioner
     {
         byte[] code = new byte[4096];
         System.Text.Encoding.ASCII.GetBytes("IotDevice nanoCLR placeholder " + version).CopyTo(code, 0);
-        return new AppImageBuilder(new AppDescription { Version = version, SecureVersion = secureVersion, ProjectName = "nanoCLR", IdfVersion = "v5.5.1" })
+        // Date and time in the C compiler's __DATE__ / __TIME__ form, as ESP-IDF fills them: the firmware's
+        // build time, below which the device never trusts its clock (TimeGuard).
+        DateTime built = DateTime.UtcNow;
+        var description = new AppDescription
+        {
+            Version = version,
+            SecureVersion = secureVersion,
+            ProjectName = "nanoCLR",
+            IdfVersion = "v5.5.1",
+            Date = AppBuildTime.FormatDate(built),
+            Time = built.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return new AppImageBuilder(description)
             .AddSegment(0x40080000, code)
             .Build();
     }

@@ -208,6 +208,13 @@ namespace IotDevice.Core.App
         }
 
         /// <summary>Queues a telemetry message (the queue takes the array; don't reuse it). False when it could not be kept.</summary>
+        /// <summary>Orderly stop: "offline" status, clean disconnect (<see cref="ConnectionManager.Shutdown"/>).</summary>
+        public void Shutdown()
+        {
+            if (Connection != null)
+                Connection.Shutdown();
+        }
+
         public bool EnqueueTelemetry(byte[] payload)
         {
             return _queue.Enqueue(payload);

@@ -241,6 +241,25 @@ namespace IotDevice.Core.Connectivity
             }
         }
 
+        /// <summary>
+        /// Orderly stop (power-down, reboot into an update, the host runner's Ctrl-C): publishes the retained
+        /// "offline" status the last will would have published, then disconnects cleanly (a DISCONNECT
+        /// suppresses the will, so without this the backend would keep seeing "online"). The manager then
+        /// waits for the network as after a link loss.
+        /// </summary>
+        public void Shutdown()
+        {
+            if (IsOnline)
+            {
+                _session.Publish(_statusTopic, _status.BuildStatus(false), true);
+                _session.Disconnect();
+            }
+            _networkUp = false;
+            _rejectionStreak = 0;
+            _waitMs = 0;
+            SetState(ConnectionState.WaitingForNetwork, "shut down");
+        }
+
         /// <summary>One step of the state machine; call every main-loop pass.</summary>
         public void Tick()
         {

@@ -101,8 +101,8 @@ public sealed class DeviceCommandTests(ITestOutputHelper output) : IDisposable
         await run;
 
         foreach (string line in log) output.WriteLine(line);
-        Assert.Contains(log, l => l.StartsWith("primary localhost:") && l.Contains("NotAuthorized"));
-        Assert.Contains("online-fallback", log);
+        Assert.Contains(log, l => l.Contains($"primary localhost:{primary.Port} rejected the identity (not-authorized)"));
+        Assert.Contains(log, l => l.Contains("-> online-fallback"));
         Assert.Contains(fallback.Connects, c => c.UserName == _bundle.DeviceId && c.ClientCertificate is null);
     }
 }
