@@ -94,7 +94,8 @@ public sealed partial class StartCommandTests(ITestOutputHelper output)
             Assert.Contains("stopped", Snapshot(lines));
             Assert.Same(dropped.Task, await Task.WhenAny(dropped.Task, Task.Delay(10_000)));
 
-            foreach (var port in fleet.Ports.All.Where(p => p.Name != "epmd"))
+            // epmd included: the last node to stop ends the fleet's epmd.
+            foreach (var port in fleet.Ports.All)
                 Assert.False(IsOpen(port.Port), $"port {port.Name} {port.Port} still open");
             foreach (var name in nodeNames)
                 Assert.Empty(BeamProcesses(name));
@@ -108,8 +109,10 @@ public sealed partial class StartCommandTests(ITestOutputHelper output)
             }
             // Whatever this test started and left behind (only processes of this fleet's node names).
             foreach (var name in nodeNames)
-                foreach (int pid in BeamProcesses(name))
+                foreach (int pid in Processes("beam.smp", "RABBITMQ_NODENAME=" + name + "@localhost"))
                     try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
+            foreach (int pid in Processes("epmd", "HOME=" + fleet.Root + "/"))
+                try { Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { }
         }
     }
 
@@ -133,8 +136,12 @@ public sealed partial class StartCommandTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Processes whose command line names the node (beam.smp runs with -sname &lt;name&gt;).</summary>
-    private static List<int> BeamProcesses(string nodeName)
+    /// <summary>beam.smp processes of the node. 3.10 names the node at runtime (prelaunch), not on the command line, so they
+    /// are found by the RABBITMQ_NODENAME that RabbitMqNode puts in their environment (readable for our own processes).</summary>
+    private static List<int> BeamProcesses(string nodeName) => Processes("beam.smp", "RABBITMQ_NODENAME=" + nodeName + "@localhost\0");
+
+    /// <summary>Our processes named <paramref name="comm"/> whose environment contains <paramref name="needle"/>.</summary>
+    private static List<int> Processes(string comm, string needle)
     {
         var pids = new List<int>();
         foreach (string dir in Directory.GetDirectories("/proc"))
@@ -143,8 +150,7 @@ public sealed partial class StartCommandTests(ITestOutputHelper output)
                 continue;
             try
             {
-                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains("beam", StringComparison.Ordinal) && Regex.IsMatch(cmdline, $@"-s?name {Regex.Escape(nodeName)}(@|\s|$)"))
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == comm && File.ReadAllText(Path.Combine(dir, "environ")).Contains(needle, StringComparison.Ordinal))
                     pids.Add(pid);
             }
             catch (IOException)
