@@ -24,22 +24,47 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
     private MqttClientOptions Fallback(string id, string password) =>
         MqttTestClient.Options(Fleet.Ports.FallbackMqtts, id, Fleet.RootCa, null, id, password);
 
+    /// <summary>A device's live sessions on the primary and the fallback, and whether the broker has closed them.</summary>
+    private sealed class SessionsOnBothNodes : IDisposable
+    {
+        private readonly IMqttClient _primary, _fallback;
+        private readonly TaskCompletionSource _closedPrimary = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _closedFallback = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private SessionsOnBothNodes(IMqttClient primary, IMqttClient fallback)
+        {
+            _primary = primary;
+            _fallback = fallback;
+            primary.DisconnectedAsync += _ => { _closedPrimary.TrySetResult(); return Task.CompletedTask; };
+            fallback.DisconnectedAsync += _ => { _closedFallback.TrySetResult(); return Task.CompletedTask; };
+        }
+
+        public static async Task<SessionsOnBothNodes> ConnectAsync(MqttClientOptions primary, MqttClientOptions fallback) =>
+            new(await MqttTestClient.ConnectAsync(primary), await MqttTestClient.ConnectAsync(fallback));
+
+        public async Task AssertBothClosedByBrokerAsync()
+        {
+            Assert.Same(_closedPrimary.Task, await Task.WhenAny(_closedPrimary.Task, Task.Delay(10_000)));
+            Assert.Same(_closedFallback.Task, await Task.WhenAny(_closedFallback.Task, Task.Delay(10_000)));
+        }
+
+        public void Dispose()
+        {
+            _primary.Dispose();
+            _fallback.Dispose();
+        }
+    }
+
     [RabbitFact]
     public async Task Removing_a_device_user_closes_its_live_connection_and_refuses_the_next_login()
     {
         var dev = Fleet.Devices[TestFleet.Removable];
-        using var primary = await MqttTestClient.ConnectAsync(Primary(dev.Id));
-        using var fallback = await MqttTestClient.ConnectAsync(Fallback(dev.Id, dev.FallbackPassword));
-        var closedP = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var closedF = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        primary.DisconnectedAsync += _ => { closedP.TrySetResult(); return Task.CompletedTask; };
-        fallback.DisconnectedAsync += _ => { closedF.TrySetResult(); return Task.CompletedTask; };
+        using var sessions = await SessionsOnBothNodes.ConnectAsync(Primary(dev.Id), Fallback(dev.Id, dev.FallbackPassword));
 
         await fx.Backend.PrimaryAdmin.RemoveDeviceUserAsync(dev.Id);
         await fx.Backend.FallbackAdmin.RemoveDeviceUserAsync(dev.Id);
         await fx.Backend.FallbackAdmin.RemoveDeviceUserAsync(dev.Id); // idempotent
-        Assert.Same(closedP.Task, await Task.WhenAny(closedP.Task, Task.Delay(10_000)));
-        Assert.Same(closedF.Task, await Task.WhenAny(closedF.Task, Task.Delay(10_000)));
+        await sessions.AssertBothClosedByBrokerAsync();
 
         var again = await MqttTestClient.ConnectFailureAsync(Primary(dev.Id));
         output.WriteLine("login after removal: " + MqttTestClient.Describe(again));
@@ -153,12 +178,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
     public async Task Fleet_revoke_with_broker_disconnects_the_device_and_it_cannot_reconnect()
     {
         var dev = Fleet.Devices[TestFleet.Stolen];
-        using var primary = await MqttTestClient.ConnectAsync(Primary(dev.Id));
-        using var fallback = await MqttTestClient.ConnectAsync(Fallback(dev.Id, dev.FallbackPassword));
-        var closedP = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var closedF = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        primary.DisconnectedAsync += _ => { closedP.TrySetResult(); return Task.CompletedTask; };
-        fallback.DisconnectedAsync += _ => { closedF.TrySetResult(); return Task.CompletedTask; };
+        using var sessions = await SessionsOnBothNodes.ConnectAsync(Primary(dev.Id), Fallback(dev.Id, dev.FallbackPassword));
 
         var o = new StringWriter();
         var e = new StringWriter();
@@ -168,8 +188,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
         Assert.Contains($"deleted broker user '{dev.Id}' on the primary and the fallback node", o.ToString());
         Assert.DoesNotContain("still to do", o.ToString());
 
-        Assert.Same(closedP.Task, await Task.WhenAny(closedP.Task, Task.Delay(10_000)));
-        Assert.Same(closedF.Task, await Task.WhenAny(closedF.Task, Task.Delay(10_000)));
+        await sessions.AssertBothClosedByBrokerAsync();
         // The CRL (best_effort, current) refuses the certificate in the TLS 1.2 handshake ...
         var again = await MqttTestClient.ConnectFailureAsync(Primary(dev.Id));
         output.WriteLine("primary after revoke: " + MqttTestClient.Describe(again));
