@@ -1,40 +1,39 @@
 using System.Text;
 using System.Text.Json;
+using NfBuild.Fleet;
 
 namespace NfBuild.Backend;
 
-/// <summary>Broker-user operations the renewal authority and enrolment need, per node.</summary>
-public interface IBrokerUserAdmin
-{
-    /// <summary>Deletes the device's user; RabbitMQ closes its live connections. No-op if it does not exist.</summary>
-    Task RemoveDeviceUserAsync(string deviceId, CancellationToken cancel = default);
-    /// <summary>Sets (fallback) or clears (primary: certificate login only) the password; creates the user with the device permissions if absent.</summary>
-    Task AddDeviceUserAsync(string deviceId, string? fallbackPasswordHash, CancellationToken cancel = default);
-    /// <summary>Sets a user's password from its rabbit_password_hashing_sha256 hash (live connections stay; new logins need the new password).</summary>
-    Task SetPasswordHashAsync(string deviceId, string passwordHash, CancellationToken cancel = default);
-    /// <summary>Convenience: hashes <paramref name="password"/> here and calls <see cref="SetPasswordHashAsync"/>.</summary>
-    Task SetPasswordAsync(string deviceId, string password, CancellationToken cancel = default);
-    Task<IReadOnlyList<string>> ListUsersAsync(CancellationToken cancel = default);
-}
-
 /// <summary>
-/// <see cref="IBrokerUserAdmin"/> over rabbitmqctl with the node's environment (cookie, epmd port).
+/// Broker-user operations on one node, over rabbitmqctl with the node's environment (cookie, epmd port): what
+/// revocation (Fleet's <see cref="IBrokerUserAdmin"/>), the renewal authority and enrolment need.
 /// Passwords and hashes never go on a command line (which every local user can read in /proc): users are written with
 /// `rabbitmqctl import_definitions` from an owner-only temporary file that carries the hash only.
 /// </summary>
-public sealed class BrokerUserAdmin(RabbitMqNode node, BrokerRole role, string vhost) : IBrokerUserAdmin
+public sealed class BrokerUserAdmin(RabbitMqNodeOptions node, BrokerRole role, string vhost) : IBrokerUserAdmin
 {
     public BrokerRole Role => role;
     public string Vhost => vhost;
 
+    /// <summary>Fleet's revocation hook: deletes the device user on this node (see <see cref="RemoveDeviceUserAsync"/>).</summary>
+    public void RemoveUser(string deviceId) => RemoveDeviceUserAsync(deviceId).GetAwaiter().GetResult();
+
+    private Task<CtlResult> CtlAsync(string[] args, CancellationToken cancel) =>
+        RabbitMqNode.CtlAsync(node, args, TimeSpan.FromSeconds(60), cancel);
+
+    /// <summary>Deletes the device's user; RabbitMQ closes its live connections (MQTT sessions included). No-op if it does
+    /// not exist. Threat: the CRL is checked only at the TLS handshake (and ignored once outdated under best_effort), and the
+    /// fallback logs in by password: without this a revoked device keeps its open session and its fallback login.</summary>
     public async Task RemoveDeviceUserAsync(string deviceId, CancellationToken cancel = default)
     {
         RequireDeviceId(deviceId);
-        var r = await node.CtlAsync(["delete_user", deviceId], TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
+        var r = await CtlAsync(["delete_user", deviceId], cancel).ConfigureAwait(false);
         if (!r.Ok && !(r.Output + r.Error).Contains("does not exist", StringComparison.OrdinalIgnoreCase) && !(r.Output + r.Error).Contains("no_such_user", StringComparison.Ordinal))
             throw new BackendException($"removing broker user {deviceId} on {node.NodeName} failed, {r.Describe()}");
     }
 
+    /// <summary>Sets (fallback) or clears (primary: certificate login only) the password; creates the user with the device
+    /// permissions if absent.</summary>
     public Task AddDeviceUserAsync(string deviceId, string? fallbackPasswordHash, CancellationToken cancel = default)
     {
         RequireDeviceId(deviceId);
@@ -43,22 +42,25 @@ public sealed class BrokerUserAdmin(RabbitMqNode node, BrokerRole role, string v
         return ImportAsync(deviceId, hash, withPermissions: true, cancel);
     }
 
+    /// <summary>Sets a user's password from its rabbit_password_hashing_sha256 hash (live connections stay; new logins need
+    /// the new password).</summary>
     public Task SetPasswordHashAsync(string deviceId, string passwordHash, CancellationToken cancel = default)
     {
         RequireDeviceId(deviceId);
         if (role == BrokerRole.Primary)
             throw new BackendException("primary users have no password (certificate login only)");
-        if (!RabbitPasswordHash.IsWellFormed(passwordHash))
+        if (!FallbackPasswords.IsWellFormedHash(passwordHash))
             throw new BackendException("not a rabbit_password_hashing_sha256 hash");
         return ImportAsync(deviceId, passwordHash, withPermissions: true, cancel);
     }
 
+    /// <summary>Hashes <paramref name="password"/> here and calls <see cref="SetPasswordHashAsync"/>.</summary>
     public Task SetPasswordAsync(string deviceId, string password, CancellationToken cancel = default) =>
-        SetPasswordHashAsync(deviceId, RabbitPasswordHash.Compute(password), cancel);
+        SetPasswordHashAsync(deviceId, FallbackPasswords.Hash(password), cancel);
 
     public async Task<IReadOnlyList<string>> ListUsersAsync(CancellationToken cancel = default)
     {
-        var r = await node.CtlAsync(["list_users", "--quiet", "--no-table-headers"], TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
+        var r = await CtlAsync(["list_users", "--quiet", "--no-table-headers"], cancel).ConfigureAwait(false);
         if (!r.Ok)
             throw new BackendException($"list_users on {node.NodeName} failed, {r.Describe()}");
         return r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -68,7 +70,7 @@ public sealed class BrokerUserAdmin(RabbitMqNode node, BrokerRole role, string v
     private static void RequireDeviceId(string id)
     {
         // Threat: the id becomes part of permission regexes; only the device-id alphabet is accepted.
-        if (!DeviceRegistry.IsValidDeviceId(id) || id == RabbitMqConfigWriter.RenewalServiceUser)
+        if (!DeviceIds.IsValid(id))
             throw new BackendException($"'{id}' is not a device id");
     }
 
@@ -82,7 +84,7 @@ public sealed class BrokerUserAdmin(RabbitMqNode node, BrokerRole role, string v
             w.WriteStartObject();
             w.WriteString("name", id);
             w.WriteString("password_hash", hash);
-            w.WriteString("hashing_algorithm", RabbitPasswordHash.Algorithm);
+            w.WriteString("hashing_algorithm", FallbackPasswords.HashingAlgorithm);
             w.WriteStartArray("tags");
             w.WriteEndArray();
             w.WriteEndObject();
@@ -112,14 +114,11 @@ public sealed class BrokerUserAdmin(RabbitMqNode node, BrokerRole role, string v
             }
             w.WriteEndObject();
         }
-        string file = Path.Combine(node.Options.StateDir, "import-" + Guid.NewGuid().ToString("N") + ".json");
+        string file = Path.Combine(node.StateDir, "import-" + Guid.NewGuid().ToString("N") + ".json");
         try
         {
-            File.WriteAllText(file, "");
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            await File.WriteAllBytesAsync(file, stream.ToArray(), cancel).ConfigureAwait(false);
-            var r = await node.CtlAsync(["import_definitions", file], TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
+            SecureFiles.Write(file, stream.ToArray(), SecureFiles.Secret);
+            var r = await CtlAsync(["import_definitions", file], cancel).ConfigureAwait(false);
             if (!r.Ok)
                 throw new BackendException($"writing broker user {id} on {node.NodeName} failed, {r.Describe()}");
         }
@@ -127,5 +126,32 @@ public sealed class BrokerUserAdmin(RabbitMqNode node, BrokerRole role, string v
         {
             File.Delete(file);
         }
+    }
+}
+
+/// <summary>
+/// Fleet's <see cref="IBrokerUserAdmin"/> for both nodes of a fleet: revocation deletes the device user on the primary
+/// (closing its certificate-login sessions) and on the fallback (its password login and sessions).
+/// </summary>
+public sealed class FleetBrokerAdmin(BrokerUserAdmin primary, BrokerUserAdmin fallback) : IBrokerUserAdmin
+{
+    public BrokerUserAdmin Primary => primary;
+    public BrokerUserAdmin Fallback => fallback;
+
+    public void RemoveUser(string deviceId)
+    {
+        primary.RemoveUser(deviceId);
+        fallback.RemoveUser(deviceId);
+    }
+
+    /// <summary>The nodes `backend rabbitmq start` runs for <paramref name="fleet"/> (the node names it recorded in
+    /// &lt;fleet&gt;/backend/rabbitmq/state/nodes.json, the fleet's epmd port and the nodes' cookies).</summary>
+    public static FleetBrokerAdmin ForDevelopmentBroker(FleetDirectory fleet)
+    {
+        var nodes = RabbitMqBackend.RecordedNodes(fleet)
+            ?? throw new BackendException($"no development broker recorded for fleet {fleet.Root} ({RabbitMqBackend.NodesFile(fleet)} does not exist; start it with `nf-build backend rabbitmq start`)");
+        return new FleetBrokerAdmin(
+            new BrokerUserAdmin(nodes[BrokerRole.Primary], BrokerRole.Primary, fleet.Settings.PrimaryVhost),
+            new BrokerUserAdmin(nodes[BrokerRole.Fallback], BrokerRole.Fallback, fleet.Settings.FallbackVhost));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using NfBuild.Fleet;
 
 namespace NfBuild.Backend;
 
@@ -40,27 +41,33 @@ public sealed record RabbitMqNodeConfig(BrokerRole Role, string Vhost, int Mqtts
 /// </summary>
 public static class RabbitMqConfigWriter
 {
-    public const string RenewalServiceUser = "renewal-service";
+    public const string RenewalServiceUser = DeviceIds.RenewalService;
     /// <summary>The renewal service's durable request queue, one per vhost (node).</summary>
     public const string RenewalQueue = "renewal-requests";
     public const string RequestBindingKey = "devices.*.renew.request";
+    /// <summary>The renewal service's durable queue of device status messages, on the primary only: the renewal
+    /// authority commits a renewed certificate when the device's status there shows the new serial.</summary>
+    public const string StatusQueue = "renewal-status";
+    public const string StatusBindingKey = "devices.*.status";
 
     public sealed record Result(RabbitMqNodeConfig Primary, RabbitMqNodeConfig Fallback, IReadOnlyList<string> Warnings);
 
-    public static Result Generate(FleetLayout fleet, RabbitMqWriteOptions? options = null)
+    public static Result Generate(FleetDirectory fleet, RabbitMqWriteOptions? options = null)
     {
         options ??= new RabbitMqWriteOptions();
-        FleetSettings settings = FleetSettings.Load(fleet.FleetJson);
-        var devices = DeviceRegistry.Load(fleet.Registry);
+        FleetSettings settings = fleet.Settings;
+        // Fleet's registry load refuses ids that are not device ids (they end up in permission regexes), the
+        // renewal service's name and duplicates.
+        var devices = fleet.Registry.Load().Devices;
         var warnings = new List<string>();
-        foreach (var (path, what) in new[] { (fleet.CaBundle, "CA bundle"), (fleet.ServerCert, "broker certificate chain"), (fleet.ServerKey, "broker key") })
+        foreach (var (path, what) in new[] { (fleet.CaBundle, "CA bundle"), (fleet.ServerCertificate, "broker certificate chain"), (fleet.ServerKey, "broker key") })
         {
             if (!File.Exists(path))
                 throw new BackendException($"{what} {path} does not exist");
         }
-        if (options.CrlCheck != CrlCheckMode.None && (!Directory.Exists(fleet.CrlHashDir) || !Directory.EnumerateFiles(fleet.CrlHashDir, "*.r*").Any()))
-            warnings.Add($"no CRL in {fleet.CrlHashDir} (<issuer hash>.r0): revoked certificates are refused only by removing their broker user until the fleet tool writes it");
-        foreach (var d in devices.Where(d => d.IsActive && d.FallbackPasswordHash is null))
+        if (options.CrlCheck != CrlCheckMode.None && (!Directory.Exists(fleet.CrlHashDirectory) || !Directory.EnumerateFiles(fleet.CrlHashDirectory, "*.r*").Any()))
+            warnings.Add($"no CRL in {fleet.CrlHashDirectory} (<issuer hash>.r0): revoked certificates are refused only by removing their broker user until the fleet tool writes it");
+        foreach (var d in devices.Where(d => IsActive(d) && !HasFallbackPassword(d)))
             warnings.Add($"device {d.Id} has no fallbackPasswordHash: it gets no user on the fallback node");
 
         var primary = Node(BrokerRole.Primary, settings.PrimaryVhost, settings.Ports, fleet, options, devices);
@@ -69,26 +76,33 @@ public static class RabbitMqConfigWriter
     }
 
     /// <summary>Generates and writes both nodes' files; returns what it wrote.</summary>
-    public static Result Write(FleetLayout fleet, RabbitMqWriteOptions? options = null)
+    public static Result Write(FleetDirectory fleet, RabbitMqWriteOptions? options = null)
     {
         var result = Generate(fleet, options);
         foreach (var node in new[] { result.Primary, result.Fallback })
         {
-            string dir = fleet.NodeConfigDir(node.Role);
-            Directory.CreateDirectory(dir);
-            AtomicFile.WriteAllText(Path.Combine(dir, RabbitMqNodeConfig.ConfFile), node.RabbitMqConf);
-            AtomicFile.WriteAllText(Path.Combine(dir, RabbitMqNodeConfig.AdvancedFile), node.AdvancedConfig);
-            AtomicFile.WriteAllText(Path.Combine(dir, RabbitMqNodeConfig.PluginsFile), node.EnabledPlugins);
+            string dir = fleet.NodeConfigDirectory(node.Role);
+            // Owner-only folders: they also hold the nodes' state (Erlang cookie) below backend/rabbitmq/state.
+            SecureFiles.CreateDirectory(fleet.BackendRabbitMqDirectory, SecureFiles.SecretDirectory);
+            SecureFiles.CreateDirectory(dir, SecureFiles.SecretDirectory);
+            // Atomic (temp file + rename): a broker starting meanwhile never reads half a config.
+            SecureFiles.WritePublic(Path.Combine(dir, RabbitMqNodeConfig.ConfFile), node.RabbitMqConf);
+            SecureFiles.WritePublic(Path.Combine(dir, RabbitMqNodeConfig.AdvancedFile), node.AdvancedConfig);
+            SecureFiles.WritePublic(Path.Combine(dir, RabbitMqNodeConfig.PluginsFile), node.EnabledPlugins);
             // Hashes only, but they are still offline-guessable: owner-only.
-            AtomicFile.WriteAllText(Path.Combine(dir, RabbitMqNodeConfig.DefinitionsFile), node.DefinitionsJson, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            SecureFiles.WriteSecret(Path.Combine(dir, RabbitMqNodeConfig.DefinitionsFile), node.DefinitionsJson);
         }
         return result;
     }
 
-    private static RabbitMqNodeConfig Node(BrokerRole role, string vhost, FleetPorts ports, FleetLayout fleet, RabbitMqWriteOptions options, IReadOnlyList<RegistryDevice> devices)
+    private static bool IsActive(DeviceRecord d) => d.State == DeviceState.Active;
+
+    private static bool HasFallbackPassword(DeviceRecord d) => !string.IsNullOrEmpty(d.FallbackPasswordHash);
+
+    private static RabbitMqNodeConfig Node(BrokerRole role, string vhost, FleetPorts ports, FleetDirectory fleet, RabbitMqWriteOptions options, IReadOnlyList<DeviceRecord> devices)
     {
         int mqtts = ports.Mqtts(role), amqps = ports.Amqps(role);
-        string dir = fleet.NodeConfigDir(role);
+        string dir = fleet.NodeConfigDirectory(role);
         bool primary = role == BrokerRole.Primary;
         var c = new StringBuilder();
         c.AppendLine($"# {role} broker node of fleet {fleet.Root}. Generated by `nf-build backend rabbitmq write`; edits are overwritten.");
@@ -138,7 +152,7 @@ public static class RabbitMqConfigWriter
         return new RabbitMqNodeConfig(role, vhost, mqtts, amqps, c.ToString(), advanced, plugins, Definitions(role, vhost, devices));
     }
 
-    private static string Advanced(BrokerRole role, FleetLayout fleet, RabbitMqWriteOptions options)
+    private static string Advanced(BrokerRole role, FleetDirectory fleet, RabbitMqWriteOptions options)
     {
         bool primary = role == BrokerRole.Primary;
         var a = new StringBuilder();
@@ -150,7 +164,7 @@ public static class RabbitMqConfigWriter
         a.AppendLine("  {ssl_options, [");
         a.AppendLine("    %% Client certificates must chain to the issuing CA (ca-bundle: issuing + root).");
         a.AppendLine($"    {{cacertfile, {ErlangString(fleet.CaBundle)}}},");
-        a.AppendLine($"    {{certfile, {ErlangString(fleet.ServerCert)}}},");
+        a.AppendLine($"    {{certfile, {ErlangString(fleet.ServerCertificate)}}},");
         a.AppendLine($"    {{keyfile, {ErlangString(fleet.ServerKey)}}},");
         a.AppendLine("    {verify, verify_peer},");
         if (primary)
@@ -185,7 +199,7 @@ public static class RabbitMqConfigWriter
                 a.AppendLine("    %% peer: the client's leaf must have a current CRL; an outdated CRL refuses every device.");
                 a.AppendLine("    {crl_check, peer},");
             }
-            a.AppendLine($"    {{crl_cache, {{ssl_crl_hash_dir, {{internal, [{{dir, {ErlangString(fleet.CrlHashDir)}}}]}}}}}}");
+            a.AppendLine($"    {{crl_cache, {{ssl_crl_hash_dir, {{internal, [{{dir, {ErlangString(fleet.CrlHashDirectory)}}}]}}}}}}");
         }
         else
         {
@@ -213,14 +227,22 @@ public static class RabbitMqConfigWriter
         ? ("^devices\\.{username}\\.(telemetry|status|renew\\.request)$", "^devices\\.{username}\\.(commands|renew\\.response)$")
         : ("^devices\\.{username}\\.(status|renew\\.request)$", "^devices\\.{username}\\.renew\\.response$");
 
-    public static (string Configure, string Write, string Read) RenewalServicePermissions =>
-        ($"^{RenewalQueue}$", $"^(amq\\.topic|{RenewalQueue})$", $"^(amq\\.topic|{RenewalQueue})$");
+    /// <summary>The renewal service's own queues only: renewal-requests on both nodes, renewal-status on the primary.</summary>
+    public static (string Configure, string Write, string Read) RenewalServicePermissions(BrokerRole role)
+    {
+        string queues = role == BrokerRole.Primary ? $"({RenewalQueue}|{StatusQueue})" : RenewalQueue;
+        return ($"^{queues}$", $"^(amq\\.topic|{queues})$", $"^(amq\\.topic|{queues})$");
+    }
 
-    /// <summary>The renewal service reads request keys (the binding key devices.*.renew.request included) and writes response keys only.</summary>
-    public static (string Write, string Read) RenewalServiceTopicPermissions =>
-        ("^devices\\.[a-z0-9-]{1,32}\\.renew\\.response$", "^devices\\.(\\*|[a-z0-9-]{1,32})\\.renew\\.request$");
+    /// <summary>The renewal service reads request keys (the binding key devices.*.renew.request included) and, on the
+    /// primary, status keys (the commit feed: a device's status shows the serial it runs), and writes response keys only.
+    /// Never telemetry or commands.</summary>
+    public static (string Write, string Read) RenewalServiceTopicPermissions(BrokerRole role) =>
+        ("^devices\\.[a-z0-9-]{1,32}\\.renew\\.response$", role == BrokerRole.Primary
+            ? "^devices\\.(\\*|[a-z0-9-]{1,32})\\.(renew\\.request|status)$"
+            : "^devices\\.(\\*|[a-z0-9-]{1,32})\\.renew\\.request$");
 
-    private static string Definitions(BrokerRole role, string vhost, IReadOnlyList<RegistryDevice> devices)
+    private static string Definitions(BrokerRole role, string vhost, IReadOnlyList<DeviceRecord> devices)
     {
         var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -230,9 +252,9 @@ public static class RabbitMqConfigWriter
             w.WriteString("rabbitmq_version", "3.10.8");
             w.WriteStartArray("users");
             // Revoked devices get no user: even with a valid certificate and a stale CRL, they cannot log in.
-            var users = devices.Where(d => d.IsActive && (role == BrokerRole.Primary || d.FallbackPasswordHash is not null)).ToList();
+            var users = devices.Where(d => IsActive(d) && (role == BrokerRole.Primary || HasFallbackPassword(d))).ToList();
             foreach (var d in users)
-                User(w, d.Id, role == BrokerRole.Primary ? "" : d.FallbackPasswordHash!);
+                User(w, d.Id, role == BrokerRole.Primary ? "" : d.FallbackPasswordHash);
             User(w, RenewalServiceUser, "");
             w.WriteEndArray();
             w.WriteStartArray("vhosts");
@@ -243,12 +265,12 @@ public static class RabbitMqConfigWriter
             w.WriteStartArray("permissions");
             foreach (var d in users)
                 Permission(w, d.Id, vhost, DevicePermissions(d.Id));
-            Permission(w, RenewalServiceUser, vhost, RenewalServicePermissions);
+            Permission(w, RenewalServiceUser, vhost, RenewalServicePermissions(role));
             w.WriteEndArray();
             w.WriteStartArray("topic_permissions");
             foreach (var d in users)
                 TopicPermission(w, d.Id, vhost, DeviceTopicPermissions(role));
-            TopicPermission(w, RenewalServiceUser, vhost, RenewalServiceTopicPermissions);
+            TopicPermission(w, RenewalServiceUser, vhost, RenewalServiceTopicPermissions(role));
             w.WriteEndArray();
             foreach (var empty in new[] { "parameters", "global_parameters", "policies", "queues", "exchanges", "bindings" })
             {
@@ -266,7 +288,7 @@ public static class RabbitMqConfigWriter
         w.WriteString("name", name);
         // "" = no password: the user can log in with a certificate (or not at all), never with a password.
         w.WriteString("password_hash", hash);
-        w.WriteString("hashing_algorithm", RabbitPasswordHash.Algorithm);
+        w.WriteString("hashing_algorithm", FallbackPasswords.HashingAlgorithm);
         w.WriteStartArray("tags");
         w.WriteEndArray();
         w.WriteEndObject();

@@ -190,20 +190,27 @@ public sealed class RabbitMqNode : IDisposable
     /// <summary>Runs rabbitmqctl against this node with the node's environment (cookie, epmd port).</summary>
     public Task<CtlResult> CtlAsync(params string[] args) => CtlAsync(args, TimeSpan.FromSeconds(60));
 
-    public async Task<CtlResult> CtlAsync(IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancel = default)
+    public Task<CtlResult> CtlAsync(IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancel = default) =>
+        CtlAsync(Options, args, timeout, cancel);
+
+    /// <summary>Runs rabbitmqctl against the node <paramref name="options"/> describe, whether this process started it or
+    /// not (`fleet revoke --broker` administers the nodes `backend rabbitmq start` runs).</summary>
+    public static async Task<CtlResult> CtlAsync(RabbitMqNodeOptions options, IReadOnlyList<string> args, TimeSpan timeout, CancellationToken cancel = default)
     {
-        var psi = new ProcessStartInfo(Path.Combine(Options.BinDir, "rabbitmqctl"))
+        if (!IsInstalled(options.BinDir))
+            throw new BackendException(NotInstalledMessage);
+        var psi = new ProcessStartInfo(Path.Combine(options.BinDir, "rabbitmqctl"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Options.StateDir,
+            WorkingDirectory = options.StateDir,
         };
         psi.ArgumentList.Add("-n");
-        psi.ArgumentList.Add(NodeName);
+        psi.ArgumentList.Add(options.NodeName);
         foreach (var a in args)
             psi.ArgumentList.Add(a);
-        ApplyEnvironment(psi, Options, server: false);
+        ApplyEnvironment(psi, options, server: false);
         using var p = Process.Start(psi) ?? throw new BackendException("could not start rabbitmqctl");
         var stdout = p.StandardOutput.ReadToEndAsync(cancel);
         var stderr = p.StandardError.ReadToEndAsync(cancel);

@@ -2,22 +2,37 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using RabbitMQ.Client;
+using NfBuild.Fleet;
 using RabbitMQ.Client.Events;
 
 namespace NfBuild.Backend;
 
-/// <summary>Answers one renewal request. deviceId comes from the routing key only (never from the payload); return
-/// null to send no answer.</summary>
+/// <summary>
+/// The renewal authority behind the transport. <c>kind</c> is <see cref="RenewalMessageKinds.Request"/> (a device's
+/// devices.&lt;id&gt;.renew.request, both nodes) or <see cref="RenewalMessageKinds.Status"/> (its devices.&lt;id&gt;.status
+/// on the primary: the commit feed). deviceId and kind come from the routing key only (never from the payload). The
+/// return value is the answer to publish on devices.&lt;id&gt;.renew.response (requests only; null = no answer; ignored
+/// for status).
+/// </summary>
 public interface IRenewalHandler
 {
-    byte[]? Handle(string vhost, string deviceId, byte[] payload);
+    byte[]? Handle(string vhost, string deviceId, string kind, byte[] payload);
 }
 
-/// <summary>Placeholder until the renewal authority is wired in: refuses every request with reason not-configured.</summary>
+public static class RenewalMessageKinds
+{
+    public const string Request = "request";
+    public const string Status = "status";
+}
+
+/// <summary>Placeholder until the renewal authority is wired in: refuses every request with reason not-configured,
+/// ignores status messages.</summary>
 public sealed class NotConfiguredRenewalHandler : IRenewalHandler
 {
-    public byte[]? Handle(string vhost, string deviceId, byte[] payload)
+    public byte[]? Handle(string vhost, string deviceId, string kind, byte[] payload)
     {
+        if (kind != RenewalMessageKinds.Request)
+            return null;
         string request = "";
         foreach (var line in Encoding.UTF8.GetString(payload).Split('\n'))
         {
@@ -34,17 +49,26 @@ public sealed class NotConfiguredRenewalHandler : IRenewalHandler
 /// <summary>Where the lead wires the real renewal authority; defaults to <see cref="NotConfiguredRenewalHandler"/>.</summary>
 public static class RenewalHandlerFactory
 {
-    public static Func<FleetLayout, IRenewalHandler> Create { get; set; } = _ => new NotConfiguredRenewalHandler();
+    public static Func<FleetDirectory, IRenewalHandler> Create { get; set; } = _ => new NotConfiguredRenewalHandler();
     public static bool IsPlaceholder(IRenewalHandler handler) => handler is NotConfiguredRenewalHandler;
 }
 
-public sealed record RenewalEndpoint(string Name, string Host, int Port, string Vhost);
+/// <summary>One node's AMQPS endpoint. On the primary the service also consumes the status feed.</summary>
+public sealed record RenewalEndpoint(BrokerRole Role, string Host, int Port, string Vhost)
+{
+    public string Name => Role.DirectoryName();
+
+    /// <summary>The node <paramref name="role"/> of <paramref name="fleet"/> (port and vhost from fleet.json).</summary>
+    public static RenewalEndpoint Of(FleetDirectory fleet, BrokerRole role, string host) =>
+        new(role, host, fleet.Settings.Ports.Amqps(role), fleet.Settings.Vhost(role));
+}
 
 /// <summary>
 /// The renewal service's AMQPS transport to one broker node: TLS with the server certificate chained to the pinned
 /// fleet root and matched to the host name, EXTERNAL login with pki/renewal-service.pem (user renewal-service, no
-/// password), a durable queue bound to amq.topic with devices.*.renew.request, manual acks, answers published
-/// persistent to devices.&lt;id&gt;.renew.response with publisher confirms (the request is acked only after the answer is confirmed).
+/// password), a durable queue bound to amq.topic with devices.*.renew.request (and on the primary a second one,
+/// renewal-status, bound to devices.*.status), manual acks, answers published persistent to
+/// devices.&lt;id&gt;.renew.response with publisher confirms (the request is acked only after the answer is confirmed).
 /// </summary>
 public sealed class RenewalServiceHost : IAsyncDisposable
 {
@@ -56,22 +80,27 @@ public sealed class RenewalServiceHost : IAsyncDisposable
     private IConnection? _connection;
     private IChannel? _channel;
 
-    public RenewalServiceHost(FleetLayout fleet, RenewalEndpoint endpoint, IRenewalHandler handler, Action<string>? log = null)
+    public RenewalServiceHost(FleetDirectory fleet, RenewalEndpoint endpoint, IRenewalHandler handler, Action<string>? log = null)
     {
         _endpoint = endpoint;
         _handler = handler;
         _log = log ?? (_ => { });
-        if (!File.Exists(fleet.RootCa))
-            throw new BackendException($"pinned root CA {fleet.RootCa} does not exist");
-        if (!File.Exists(fleet.RenewalServiceCert) || !File.Exists(fleet.RenewalServiceKey))
-            throw new BackendException($"renewal service certificate {fleet.RenewalServiceCert} / key {fleet.RenewalServiceKey} missing");
-        _root = X509CertificateLoader.LoadCertificateFromFile(fleet.RootCa);
-        var withKey = X509Certificate2.CreateFromPemFile(fleet.RenewalServiceCert, fleet.RenewalServiceKey);
+        if (!File.Exists(fleet.RootCaCertificate))
+            throw new BackendException($"pinned root CA {fleet.RootCaCertificate} does not exist");
+        if (!File.Exists(fleet.RenewalServiceCertificate) || !File.Exists(fleet.RenewalServiceKey))
+            throw new BackendException($"renewal service certificate {fleet.RenewalServiceCertificate} / key {fleet.RenewalServiceKey} missing");
+        _root = X509CertificateLoader.LoadCertificateFromFile(fleet.RootCaCertificate);
+        var withKey = X509Certificate2.CreateFromPemFile(fleet.RenewalServiceCertificate, fleet.RenewalServiceKey);
         // Linux SslStream needs a key it can hand to OpenSSL: an exported/reimported PKCS#12 is the portable form.
         _client = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
-    public int Handled { get; private set; }
+    /// <summary>Messages handed to the handler (requests and status).</summary>
+    public int Handled => _handled;
+    private int _handled;
+
+    /// <summary>Whether this host consumes the status feed (the primary only: the device commits there).</summary>
+    public bool ConsumesStatus => _endpoint.Role == BrokerRole.Primary;
 
     public async Task StartAsync(CancellationToken cancel = default)
     {
@@ -105,13 +134,21 @@ public sealed class RenewalServiceHost : IAsyncDisposable
             throw new BackendException($"renewal service cannot connect to {_endpoint.Name} amqps://{_endpoint.Host}:{_endpoint.Port}/{_endpoint.Vhost}: {Innermost(ex)}", ex);
         }
         _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancel).ConfigureAwait(false);
-        await _channel.QueueDeclareAsync(RabbitMqConfigWriter.RenewalQueue, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancel).ConfigureAwait(false);
-        await _channel.QueueBindAsync(RabbitMqConfigWriter.RenewalQueue, "amq.topic", RabbitMqConfigWriter.RequestBindingKey, cancellationToken: cancel).ConfigureAwait(false);
         await _channel.BasicQosAsync(0, 16, false, cancel).ConfigureAwait(false);
-        var consumer = new AsyncEventingBasicConsumer(_channel);
-        consumer.ReceivedAsync += OnRequestAsync;
-        await _channel.BasicConsumeAsync(RabbitMqConfigWriter.RenewalQueue, autoAck: false, consumer, cancel).ConfigureAwait(false);
-        _log($"{_endpoint.Name}: consuming {RabbitMqConfigWriter.RenewalQueue} (amqps://{_endpoint.Host}:{_endpoint.Port}/{_endpoint.Vhost}, EXTERNAL as renewal-service)");
+        await ConsumeAsync(RabbitMqConfigWriter.RenewalQueue, RabbitMqConfigWriter.RequestBindingKey, RenewalMessageKinds.Request, cancel).ConfigureAwait(false);
+        if (ConsumesStatus)
+            await ConsumeAsync(RabbitMqConfigWriter.StatusQueue, RabbitMqConfigWriter.StatusBindingKey, RenewalMessageKinds.Status, cancel).ConfigureAwait(false);
+    }
+
+    private async Task ConsumeAsync(string queue, string bindingKey, string kind, CancellationToken cancel)
+    {
+        var channel = _channel!;
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancel).ConfigureAwait(false);
+        await channel.QueueBindAsync(queue, "amq.topic", bindingKey, cancellationToken: cancel).ConfigureAwait(false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, ea) => OnMessageAsync(ea, kind);
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancel).ConfigureAwait(false);
+        _log($"{_endpoint.Name}: consuming {queue} ({bindingKey}; amqps://{_endpoint.Host}:{_endpoint.Port}/{_endpoint.Vhost}, EXTERNAL as renewal-service)");
     }
 
     private static string Innermost(Exception ex)
@@ -138,47 +175,55 @@ public sealed class RenewalServiceHost : IAsyncDisposable
         return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
-    /// <summary>devices.&lt;id&gt;.renew.request → id, or null.</summary>
-    public static string? DeviceIdFromRoutingKey(string routingKey)
+    /// <summary>devices.&lt;id&gt;.renew.request → (id, request), devices.&lt;id&gt;.status → (id, status), else null.</summary>
+    public static (string DeviceId, string Kind)? ParseRoutingKey(string routingKey)
     {
         var parts = routingKey.Split('.');
-        if (parts.Length != 4 || parts[0] != "devices" || parts[2] != "renew" || parts[3] != "request")
-            return null;
-        return DeviceRegistry.IsValidDeviceId(parts[1]) ? parts[1] : null;
+        string? kind = parts switch
+        {
+            ["devices", _, "renew", "request"] => RenewalMessageKinds.Request,
+            ["devices", _, "status"] => RenewalMessageKinds.Status,
+            _ => null,
+        };
+        return kind is not null && DeviceIds.IsValid(parts[1]) ? (parts[1], kind) : null;
     }
 
-    private async Task OnRequestAsync(object sender, BasicDeliverEventArgs ea)
+    private async Task OnMessageAsync(BasicDeliverEventArgs ea, string queueKind)
     {
         var channel = _channel!;
         // Threat: the payload's device= line is attacker-chosen; the routing key is what the broker's topic
-        // permission ({username}) let this device publish to, so it is the only identity used.
-        string? deviceId = DeviceIdFromRoutingKey(ea.RoutingKey);
-        if (deviceId is null)
+        // permission ({username}) let this device publish to, so it is the only identity used. The kind is the
+        // routing key's too, and must be the one the queue is bound for.
+        var parsed = ParseRoutingKey(ea.RoutingKey);
+        if (parsed is not { } message || message.Kind != queueKind)
         {
             _log($"{_endpoint.Name}: dropped a message with routing key '{ea.RoutingKey}'");
             await channel.BasicAckAsync(ea.DeliveryTag, false).ConfigureAwait(false);
             return;
         }
+        string deviceId = message.DeviceId;
         byte[]? answer;
         try
         {
-            answer = _handler.Handle(_endpoint.Vhost, deviceId, ea.Body.ToArray());
+            answer = _handler.Handle(_endpoint.Vhost, deviceId, message.Kind, ea.Body.ToArray());
         }
         catch (Exception ex)
         {
             // Not requeued: a request that crashes the handler would otherwise loop forever. The device retries.
-            _log($"{_endpoint.Name}: handler failed for {deviceId}: {ex.Message}");
+            _log($"{_endpoint.Name}: handler failed for {deviceId} ({message.Kind}): {ex.Message}");
             await channel.BasicNackAsync(ea.DeliveryTag, false, requeue: false).ConfigureAwait(false);
             return;
         }
-        if (answer is not null)
+        // A status message is never answered: the device does not listen for one, and answering would let status traffic
+        // produce renewal responses.
+        if (answer is not null && message.Kind == RenewalMessageKinds.Request)
         {
             var props = new BasicProperties { Persistent = true, ContentType = "text/plain" };
             await channel.BasicPublishAsync("amq.topic", $"devices.{deviceId}.renew.response", mandatory: false, props, answer).ConfigureAwait(false);
         }
         await channel.BasicAckAsync(ea.DeliveryTag, false).ConfigureAwait(false);
-        Handled++;
-        _log($"{_endpoint.Name}: {deviceId}: {(answer is null ? "no answer" : "answered")}");
+        Interlocked.Increment(ref _handled);
+        _log($"{_endpoint.Name}: {deviceId} {message.Kind}: {(message.Kind == RenewalMessageKinds.Status ? "handled" : answer is null ? "no answer" : "answered")}");
     }
 
     public async ValueTask DisposeAsync()

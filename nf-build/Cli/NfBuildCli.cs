@@ -33,7 +33,10 @@ public static class NfBuildCli
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            // ProcessTerminationTimeout = null: System.CommandLine would otherwise answer Ctrl-C by exiting with 130 two seconds
+            // later, in the middle of a graceful stop (`backend rabbitmq start` shutting its nodes down). Commands that run until
+            // Ctrl-C handle Console.CancelKeyPress themselves; the others end at once, as without a handler (outputs are atomic).
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (Exception ex) when (ex is Esp32FormatException or Esp32.Formats.Nvs.NvsException or CliUsageException or NfBuild.Fleet.FleetException or System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {

@@ -28,11 +28,44 @@ public sealed class DeviceRegistry(string path)
         {
             var file = JsonSerializer.Deserialize<RegistryFile>(File.ReadAllText(Path), FleetSettings.Json)
                 ?? throw new FleetException($"device registry '{Path}' is empty");
+            CheckContent(file.Devices);
             return new DeviceRegistrySnapshot(file.Devices);
         }
         catch (JsonException e)
         {
             throw new FleetException($"device registry '{Path}' is not valid: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a registry whose content could widen what a device may do: the ids become certificate
+    /// CNs, broker user names and parts of permission regexes, so an id such as ".*" or "a|b" (a registry
+    /// edited by hand or by a bug) would open other devices' queues; a device named renewal-service would
+    /// be the renewal service; a duplicate id makes "which entry counts" undefined; a malformed
+    /// fallback hash would end up in the broker's definitions.
+    /// </summary>
+    private void CheckContent(IReadOnlyList<DeviceRecord> devices)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < devices.Count; i++)
+        {
+            var d = devices[i] ?? throw new FleetException($"device registry '{Path}': device #{i} is null");
+            string id = d.Id ?? "";
+            string where = $"device registry '{Path}': device #{i} '{id}'";
+            try
+            {
+                DeviceIds.Validate(id);
+            }
+            catch (FleetException e)
+            {
+                throw new FleetException($"{where}: {e.Message}", e);
+            }
+            if (!ids.Add(id))
+                throw new FleetException($"{where}: the id appears twice");
+            if (d.FallbackPasswordHash is { Length: > 0 } hash && !FallbackPasswords.IsWellFormedHash(hash))
+                throw new FleetException($"{where}: fallbackPasswordHash is not a base64 {FallbackPasswords.HashingAlgorithm} hash (4-byte salt + 32-byte digest)");
+            if (d.PendingFallbackPasswordHash is { Length: > 0 } pending && !FallbackPasswords.IsWellFormedHash(pending))
+                throw new FleetException($"{where}: pendingFallbackPasswordHash is not a base64 {FallbackPasswords.HashingAlgorithm} hash");
         }
     }
 

@@ -15,6 +15,17 @@ public static class FallbackPasswords
 
     private const int SaltBytes = 4;
 
+    /// <summary>RabbitMQ's name of the hash scheme (definitions' hashing_algorithm).</summary>
+    public const string HashingAlgorithm = "rabbit_password_hashing_sha256";
+
+    /// <summary>True when <paramref name="storedHash"/> has the form of a stored hash: base64 of a 4-byte
+    /// salt and a 32-byte SHA-256.</summary>
+    public static bool IsWellFormedHash(string storedHash)
+    {
+        var buffer = new byte[64];
+        return Convert.TryFromBase64String(storedHash, buffer, out int n) && n == SaltBytes + SHA256.HashSizeInBytes;
+    }
+
     /// <summary>
     /// A new random password of URL-safe characters (A-Z a-z 0-9 - _).
     /// Threat: RabbitMQ's hash is a single salted SHA-256, cheap to brute-force for a human password; a
@@ -40,17 +51,9 @@ public static class FallbackPasswords
     /// <summary>True when <paramref name="password"/> matches <paramref name="storedHash"/> (constant-time compare).</summary>
     public static bool Verify(string password, string storedHash)
     {
-        byte[] stored;
-        try
-        {
-            stored = Convert.FromBase64String(storedHash);
-        }
-        catch (FormatException)
-        {
+        if (!IsWellFormedHash(storedHash))
             return false;
-        }
-        if (stored.Length != SaltBytes + SHA256.HashSizeInBytes)
-            return false;
+        byte[] stored = Convert.FromBase64String(storedHash);
         byte[] expected = Convert.FromBase64String(Hash(password, stored.AsSpan(0, SaltBytes)));
         return CryptographicOperations.FixedTimeEquals(expected, stored);
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NfBuild.Backend;
+using NfBuild.Fleet;
 
 namespace NfBuild.Cli.Commands;
 
@@ -21,11 +22,11 @@ internal static class BackendCommand
 
     private static Argument<DirectoryInfo> FleetDir() => new("fleet-dir") { Description = "The fleet directory (fleet.json, pki/, registry/)." };
 
-    private static FleetLayout Layout(DirectoryInfo dir)
+    private static FleetDirectory Layout(DirectoryInfo dir)
     {
         if (!dir.Exists)
             throw new CliUsageException($"fleet directory '{dir.FullName}' does not exist");
-        return new FleetLayout(dir.FullName);
+        return FleetDirectory.Open(dir.FullName);
     }
 
     private static Option<string> Bind() => new("--bind") { Description = "Address the MQTTS/AMQPS listeners bind to.", DefaultValueFactory = _ => "127.0.0.1" };
@@ -64,7 +65,7 @@ internal static class BackendCommand
             foreach (var w in result.Warnings)
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
             foreach (var node in new[] { result.Primary, result.Fallback })
-                output.WriteLine($"{node.Role.DirectoryName()}: {layout.NodeConfigDir(node.Role)} (vhost {node.Vhost}, MQTTS {node.MqttsPort}, AMQPS {node.AmqpsPort})");
+                output.WriteLine($"{node.Role.DirectoryName()}: {layout.NodeConfigDirectory(node.Role)} (vhost {node.Vhost}, MQTTS {node.MqttsPort}, AMQPS {node.AmqpsPort})");
             return 0;
         });
         return command;
@@ -102,7 +103,14 @@ internal static class BackendCommand
                 {
                     try { await Task.Delay(1000, linked.Token); } catch (OperationCanceledException) { }
                 }
-                if (backend.Primary.HasExited || backend.Fallback.HasExited)
+                // A terminal's Ctrl-C reaches the whole foreground process group: Debian's rabbitmq-server script traps
+                // SIGINT and stops its node itself, possibly before our handler ran. A node that exits right after a stop
+                // request is the stop, not a failure.
+                if (!linked.IsCancellationRequested)
+                {
+                    try { await Task.Delay(3000, linked.Token); } catch (OperationCanceledException) { }
+                }
+                if (!linked.IsCancellationRequested && (backend.Primary.HasExited || backend.Fallback.HasExited))
                     throw new CliUsageException("a broker node exited: " + (backend.Primary.HasExited ? backend.Primary.Diagnostics() : backend.Fallback.Diagnostics()));
                 output.WriteLine("stopping...");
                 await backend.StopAsync();
@@ -126,7 +134,6 @@ internal static class BackendCommand
         {
             var layout = Layout(parse.GetValue(fleet)!);
             var output = parse.InvocationConfiguration.Output;
-            var settings = Run(() => FleetSettings.Load(layout.FleetJson));
             var handler = RenewalHandlerFactory.Create(layout);
             if (RenewalHandlerFactory.IsPlaceholder(handler))
                 output.WriteLine("NOTE: no renewal authority is configured: this transport answers every request with status=refused reason=not-configured. It is NOT the renewal authority.");
@@ -136,8 +143,8 @@ internal static class BackendCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                await using var primary = new RenewalServiceHost(layout, new RenewalEndpoint("primary", h, settings.Ports.PrimaryAmqps, settings.PrimaryVhost), handler, output.WriteLine);
-                await using var fallback = new RenewalServiceHost(layout, new RenewalEndpoint("fallback", h, settings.Ports.FallbackAmqps, settings.FallbackVhost), handler, output.WriteLine);
+                await using var primary = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Primary, h), handler, output.WriteLine);
+                await using var fallback = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Fallback, h), handler, output.WriteLine);
                 await RunAsync(async () => { await primary.StartAsync(cancel); await fallback.StartAsync(cancel); return 0; });
                 output.WriteLine("running; Ctrl-C stops");
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);

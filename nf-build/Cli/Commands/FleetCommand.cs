@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using NfBuild.Backend;
 using NfBuild.Fleet;
 
 namespace NfBuild.Cli.Commands;
@@ -96,28 +97,59 @@ internal static class FleetCommand
     {
         var dir = FleetDir();
         var id = DeviceId();
-        var command = new Command("revoke", "Revoke a device: registry state revoked, its current and pending serials on the re-signed CRL.") { dir, id };
+        var broker = new Option<bool>("--broker")
+        {
+            Description = "Also delete the device's user on the fleet's running development broker (the two nodes `nf-build backend rabbitmq start` runs for this fleet): closes its open connections on the primary and its password login on the fallback.",
+        };
+        var command = new Command("revoke", "Revoke a device: registry state revoked, its current and pending serials on the re-signed CRL; with --broker also its broker users.") { dir, id, broker };
         command.SetAction(parse =>
         {
             var fleet = FleetDirectory.Open(parse.GetValue(dir)!.FullName);
             string deviceId = parse.GetValue(id)!;
             DeviceIds.Validate(deviceId);
-            // No IBrokerUserAdmin is wired into the CLI yet (a --broker-ctl option will select one).
-            RevocationResult result = DeviceRevocation.Revoke(fleet, deviceId, brokerAdmin: null);
+            // Located before anything changes: a fleet whose broker was never started fails here, with nothing revoked.
+            IBrokerUserAdmin? admin = parse.GetValue(broker) ? BackendErrors(() => FleetBrokerAdmin.ForDevelopmentBroker(fleet)) : null;
             var output = parse.InvocationConfiguration.Output;
+            RevocationResult result;
+            try
+            {
+                result = DeviceRevocation.Revoke(fleet, deviceId, admin);
+            }
+            catch (BackendException e)
+            {
+                // The CRL and the registry are done (DeviceRevocation calls the broker last); only the user removal failed.
+                throw new CliUsageException($"device '{deviceId}' is revoked (CRL and registry), but deleting its broker users failed: {e.Message}. " +
+                    "Run the command again once the broker runs; `backend rabbitmq start` also drops revoked devices' users");
+            }
             output.WriteLine(result.AlreadyRevoked ? $"device '{deviceId}' was already revoked" : $"revoked device '{deviceId}'");
             output.WriteLine(result.SerialsAdded.Count == 0
                 ? $"  CRL re-signed; it already listed the device's serials"
                 : $"  CRL re-signed with serial(s) {string.Join(", ", result.SerialsAdded)}: {Path.GetRelativePath(fleet.Root, fleet.CrlFile)}");
-            if (!result.BrokerUserRemoved)
+            if (result.BrokerUserRemoved)
             {
-                output.WriteLine("  still to do (no broker admin wired):");
+                output.WriteLine($"  deleted broker user '{deviceId}' on the primary and the fallback node: its open connections are closed");
+            }
+            else
+            {
+                output.WriteLine("  still to do (no broker admin wired; --broker does it for the development broker):");
                 output.WriteLine($"    - delete user '{deviceId}' on the fallback broker (e.g. rabbitmqctl delete_user {deviceId}): it logs in by password, the CRL does not stop it");
                 output.WriteLine($"    - close the device's open connections on the primary broker: the CRL is checked only at the TLS handshake");
             }
             return 0;
         });
         return command;
+    }
+
+    private static T BackendErrors<T>(Func<T> f)
+    {
+        try
+        {
+            return f();
+        }
+        catch (BackendException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
     }
 
     private static Command List()

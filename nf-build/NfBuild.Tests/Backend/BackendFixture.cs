@@ -22,7 +22,8 @@ public sealed class RabbitTheoryAttribute : TheoryAttribute
     }
 }
 
-/// <summary>One test fleet and both broker nodes, started once for the whole collection (node start takes seconds).</summary>
+/// <summary>One test fleet and both broker nodes, started once for the whole collection (node start takes seconds).
+/// Node names are the fleet's own (random suffix recorded on first start), so parallel runs never share one.</summary>
 public sealed class BackendFixture : IAsyncLifetime
 {
     public TestFleet Fleet { get; } = new();
@@ -33,12 +34,12 @@ public sealed class BackendFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Written = RabbitMqConfigWriter.Write(Fleet.Layout);
+        Written = RabbitMqConfigWriter.Write(Fleet.FleetDir);
         if (!RabbitMqNode.IsInstalled())
             return;
         try
         {
-            _backend = await RabbitMqBackend.StartAsync(Fleet.Layout, Path.Combine(Fleet.Root, "state"), uniqueNodeNames: true);
+            _backend = await RabbitMqBackend.StartAsync(Fleet.FleetDir);
         }
         catch (BackendException ex)
         {

@@ -4,6 +4,8 @@ using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
 using NfBuild.Backend;
+using NfBuild.Cli;
+using NfBuild.Fleet;
 using RabbitMQ.Client;
 using Xunit;
 using Xunit.Abstractions;
@@ -22,22 +24,47 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
     private MqttClientOptions Fallback(string id, string password) =>
         MqttTestClient.Options(Fleet.Ports.FallbackMqtts, id, Fleet.RootCa, null, id, password);
 
+    /// <summary>A device's live sessions on the primary and the fallback, and whether the broker has closed them.</summary>
+    private sealed class SessionsOnBothNodes : IDisposable
+    {
+        private readonly IMqttClient _primary, _fallback;
+        private readonly TaskCompletionSource _closedPrimary = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _closedFallback = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private SessionsOnBothNodes(IMqttClient primary, IMqttClient fallback)
+        {
+            _primary = primary;
+            _fallback = fallback;
+            primary.DisconnectedAsync += _ => { _closedPrimary.TrySetResult(); return Task.CompletedTask; };
+            fallback.DisconnectedAsync += _ => { _closedFallback.TrySetResult(); return Task.CompletedTask; };
+        }
+
+        public static async Task<SessionsOnBothNodes> ConnectAsync(MqttClientOptions primary, MqttClientOptions fallback) =>
+            new(await MqttTestClient.ConnectAsync(primary), await MqttTestClient.ConnectAsync(fallback));
+
+        public async Task AssertBothClosedByBrokerAsync()
+        {
+            Assert.Same(_closedPrimary.Task, await Task.WhenAny(_closedPrimary.Task, Task.Delay(10_000)));
+            Assert.Same(_closedFallback.Task, await Task.WhenAny(_closedFallback.Task, Task.Delay(10_000)));
+        }
+
+        public void Dispose()
+        {
+            _primary.Dispose();
+            _fallback.Dispose();
+        }
+    }
+
     [RabbitFact]
     public async Task Removing_a_device_user_closes_its_live_connection_and_refuses_the_next_login()
     {
         var dev = Fleet.Devices[TestFleet.Removable];
-        using var primary = await MqttTestClient.ConnectAsync(Primary(dev.Id));
-        using var fallback = await MqttTestClient.ConnectAsync(Fallback(dev.Id, dev.FallbackPassword));
-        var closedP = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var closedF = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        primary.DisconnectedAsync += _ => { closedP.TrySetResult(); return Task.CompletedTask; };
-        fallback.DisconnectedAsync += _ => { closedF.TrySetResult(); return Task.CompletedTask; };
+        using var sessions = await SessionsOnBothNodes.ConnectAsync(Primary(dev.Id), Fallback(dev.Id, dev.FallbackPassword));
 
         await fx.Backend.PrimaryAdmin.RemoveDeviceUserAsync(dev.Id);
         await fx.Backend.FallbackAdmin.RemoveDeviceUserAsync(dev.Id);
         await fx.Backend.FallbackAdmin.RemoveDeviceUserAsync(dev.Id); // idempotent
-        Assert.Same(closedP.Task, await Task.WhenAny(closedP.Task, Task.Delay(10_000)));
-        Assert.Same(closedF.Task, await Task.WhenAny(closedF.Task, Task.Delay(10_000)));
+        await sessions.AssertBothClosedByBrokerAsync();
 
         var again = await MqttTestClient.ConnectFailureAsync(Primary(dev.Id));
         output.WriteLine("login after removal: " + MqttTestClient.Describe(again));
@@ -59,7 +86,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
             Assert.True(ok.IsConnected);
         var old = await MqttTestClient.ConnectFailureAsync(Fallback(dev.Id, dev.FallbackPassword));
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, MqttTestClient.ConnackCode(old));
-        await fx.Backend.FallbackAdmin.SetPasswordHashAsync(dev.Id, RabbitPasswordHash.Compute(dev.FallbackPassword));
+        await fx.Backend.FallbackAdmin.SetPasswordHashAsync(dev.Id, FallbackPasswords.Hash(dev.FallbackPassword));
         using var restored = await MqttTestClient.ConnectAsync(Fallback(dev.Id, dev.FallbackPassword));
         await Assert.ThrowsAsync<BackendException>(() => fx.Backend.PrimaryAdmin.SetPasswordAsync(dev.Id, "x"));
     }
@@ -68,8 +95,8 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
     public async Task Renewal_service_receives_requests_on_both_nodes_and_devices_get_the_answer()
     {
         var logs = new List<string>();
-        await using var primaryHost = new RenewalServiceHost(Fleet.Layout, new RenewalEndpoint("primary", "localhost", Fleet.Ports.PrimaryAmqps, "iot"), new NotConfiguredRenewalHandler(), l => { lock (logs) logs.Add(l); });
-        await using var fallbackHost = new RenewalServiceHost(Fleet.Layout, new RenewalEndpoint("fallback", "localhost", Fleet.Ports.FallbackAmqps, "fallback"), new NotConfiguredRenewalHandler(), l => { lock (logs) logs.Add(l); });
+        await using var primaryHost = new RenewalServiceHost(Fleet.FleetDir, RenewalEndpoint.Of(Fleet.FleetDir, BrokerRole.Primary, "localhost"), new NotConfiguredRenewalHandler(), l => { lock (logs) logs.Add(l); });
+        await using var fallbackHost = new RenewalServiceHost(Fleet.FleetDir, RenewalEndpoint.Of(Fleet.FleetDir, BrokerRole.Fallback, "localhost"), new NotConfiguredRenewalHandler(), l => { lock (logs) logs.Add(l); });
         await primaryHost.StartAsync();
         await fallbackHost.StartAsync();
 
@@ -83,6 +110,96 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
         Assert.Contains($"device={a.Id}\nstatus=refused\nreason=not-configured", answers[0]);
         Assert.Contains($"device={b.Id}\nstatus=refused\nreason=not-configured", answers[1]);
         Assert.Contains("request=0123456789abcdef0123456789abcdef\n", answers[0]);
+    }
+
+    /// <summary>Records what the transport hands over; answers every message (the host must still not answer a status).</summary>
+    private sealed class RecordingHandler : IRenewalHandler
+    {
+        public readonly List<(string Vhost, string DeviceId, string Kind, string Payload)> Seen = new();
+
+        public byte[]? Handle(string vhost, string deviceId, string kind, byte[] payload)
+        {
+            lock (Seen)
+                Seen.Add((vhost, deviceId, kind, Encoding.UTF8.GetString(payload)));
+            return Encoding.UTF8.GetBytes("iotdevice-renewal-response-v1\nanswer-to=" + kind + "\n");
+        }
+
+        public async Task<(string Vhost, string DeviceId, string Kind, string Payload)?> WaitForAsync(string marker, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (DateTime.UtcNow < deadline)
+            {
+                lock (Seen)
+                    foreach (var s in Seen)
+                        if (s.Payload.Contains(marker, StringComparison.Ordinal))
+                            return s;
+                await Task.Delay(100);
+            }
+            return null;
+        }
+    }
+
+    [RabbitFact]
+    public async Task Device_status_on_the_primary_reaches_the_renewal_handler_as_status_and_is_not_answered()
+    {
+        var handler = new RecordingHandler();
+        await using var primaryHost = new RenewalServiceHost(Fleet.FleetDir, RenewalEndpoint.Of(Fleet.FleetDir, BrokerRole.Primary, "localhost"), handler, output.WriteLine);
+        await using var fallbackHost = new RenewalServiceHost(Fleet.FleetDir, RenewalEndpoint.Of(Fleet.FleetDir, BrokerRole.Fallback, "localhost"), handler, output.WriteLine);
+        await primaryHost.StartAsync();
+        await fallbackHost.StartAsync();
+        Assert.True(primaryHost.ConsumesStatus);
+        Assert.False(fallbackHost.ConsumesStatus);
+
+        var a = Fleet.Devices[TestFleet.Active1];
+        var b = Fleet.Devices[TestFleet.Active2];
+        using var device = await MqttTestClient.ConnectAsync(Primary(a.Id));
+        var responses = new List<string>();
+        device.ApplicationMessageReceivedAsync += e => { lock (responses) responses.Add(e.ApplicationMessage.ConvertPayloadToString()); return Task.CompletedTask; };
+        await device.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"devices/{a.Id}/renew/response", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        string marker = "marker-" + Guid.NewGuid().ToString("N");
+        // The payload names another device and looks like a request: kind and id still come from the routing key.
+        string status = $"iotdevice-status-v1\nstate=online\nserial={a.Serial}\ndevice=dev-b\nkind=request\n{marker}\n";
+        Assert.True((await MqttTestClient.PublishAsync(device, $"devices/{a.Id}/status", status, retain: true)).IsSuccess);
+
+        var seen = await handler.WaitForAsync(marker, TimeSpan.FromSeconds(15));
+        Assert.True(seen is not null, "the status did not reach the handler");
+        Assert.Equal(("iot", a.Id, RenewalMessageKinds.Status), (seen.Value.Vhost, seen.Value.DeviceId, seen.Value.Kind));
+
+        // The fallback has no status feed: a status published there never reaches the handler.
+        using var onFallback = await MqttTestClient.ConnectAsync(Fallback(b.Id, b.FallbackPassword));
+        string fallbackMarker = "marker-" + Guid.NewGuid().ToString("N");
+        Assert.True((await MqttTestClient.PublishAsync(onFallback, $"devices/{b.Id}/status", "iotdevice-status-v1\n" + fallbackMarker + "\n", retain: true)).IsSuccess);
+        Assert.Null(await handler.WaitForAsync(fallbackMarker, TimeSpan.FromSeconds(3)));
+        lock (responses)
+            Assert.DoesNotContain(responses, r => r.Contains("answer-to=status", StringComparison.Ordinal));
+    }
+
+    [RabbitFact]
+    public async Task Fleet_revoke_with_broker_disconnects_the_device_and_it_cannot_reconnect()
+    {
+        var dev = Fleet.Devices[TestFleet.Stolen];
+        using var sessions = await SessionsOnBothNodes.ConnectAsync(Primary(dev.Id), Fallback(dev.Id, dev.FallbackPassword));
+
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = NfBuildCli.Run(["fleet", "revoke", Fleet.Root, dev.Id, "--broker"], o, e);
+        output.WriteLine(o.ToString() + e);
+        Assert.True(code == 0, e.ToString());
+        Assert.Contains($"deleted broker user '{dev.Id}' on the primary and the fallback node", o.ToString());
+        Assert.DoesNotContain("still to do", o.ToString());
+
+        await sessions.AssertBothClosedByBrokerAsync();
+        // The CRL (best_effort, current) refuses the certificate in the TLS 1.2 handshake ...
+        var again = await MqttTestClient.ConnectFailureAsync(Primary(dev.Id));
+        output.WriteLine("primary after revoke: " + MqttTestClient.Describe(again));
+        Assert.Contains("alert certificate revoked", MqttTestClient.Describe(again));
+        // ... and the deleted user refuses the fallback password.
+        var fb = await MqttTestClient.ConnectFailureAsync(Fallback(dev.Id, dev.FallbackPassword));
+        output.WriteLine("fallback after revoke: " + MqttTestClient.Describe(fb));
+        Assert.NotNull(MqttTestClient.ConnackCode(fb));
+        Assert.DoesNotContain(dev.Id, await fx.Backend.PrimaryAdmin.ListUsersAsync());
+        Assert.DoesNotContain(dev.Id, await fx.Backend.FallbackAdmin.ListUsersAsync());
+        Assert.Equal(DeviceState.Revoked, Fleet.FleetDir.Registry.Get(dev.Id)!.State);
     }
 
     private static async Task<string> RoundTrip(IMqttClient client, string id)
@@ -104,7 +221,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
     }
 
     [RabbitFact]
-    public async Task Renewal_service_user_cannot_read_telemetry_or_write_commands()
+    public async Task Renewal_service_user_cannot_read_telemetry_or_commands_or_write_commands()
     {
         await using var conn = await AmqpAsync(Fleet.Ports.PrimaryAmqps, "iot", withCert: true);
         await using var ch = await conn.CreateChannelAsync();
@@ -123,6 +240,27 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
             await ch3.BasicPublishAsync("amq.topic", "devices.dev-a.commands", Encoding.UTF8.GetBytes("reboot")));
         output.WriteLine("publish command: " + pub.Message);
         Assert.Contains("ACCESS_REFUSED", pub.Message);
+
+        // The status queue (primary) may be declared and bound to status keys, but not to telemetry or commands.
+        foreach (var key in new[] { "devices.*.telemetry", "devices.dev-a.telemetry", "devices.*.commands", "devices.#", "#" })
+        {
+            await using var ch4 = await conn.CreateChannelAsync();
+            await ch4.QueueDeclareAsync(RabbitMqConfigWriter.StatusQueue, durable: true, exclusive: false, autoDelete: false);
+            var refused = await Assert.ThrowsAnyAsync<RabbitMQ.Client.Exceptions.OperationInterruptedException>(async () =>
+                await ch4.QueueBindAsync(RabbitMqConfigWriter.StatusQueue, "amq.topic", key));
+            output.WriteLine($"bind status queue to {key}: {refused.Message}");
+            Assert.Contains("ACCESS_REFUSED", refused.Message);
+        }
+        await using var ch5 = await conn.CreateChannelAsync();
+        await ch5.QueueBindAsync(RabbitMqConfigWriter.StatusQueue, "amq.topic", RabbitMqConfigWriter.StatusBindingKey);
+
+        // The fallback has no status feed: the service may not even declare the status queue there.
+        await using var fallbackConn = await AmqpAsync(Fleet.Ports.FallbackAmqps, "fallback", withCert: true);
+        await using var ch6 = await fallbackConn.CreateChannelAsync();
+        var noStatus = await Assert.ThrowsAnyAsync<RabbitMQ.Client.Exceptions.OperationInterruptedException>(async () =>
+            await ch6.QueueDeclareAsync(RabbitMqConfigWriter.StatusQueue, durable: true, exclusive: false, autoDelete: false));
+        output.WriteLine("declare status queue on fallback: " + noStatus.Message);
+        Assert.Contains("ACCESS_REFUSED", noStatus.Message);
     }
 
     [RabbitFact]
@@ -141,7 +279,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
 
     private async Task<IConnection> AmqpAsync(int port, string vhost, bool withCert, string? user = null, string? password = null)
     {
-        var root = X509CertificateLoader.LoadCertificateFromFile(Fleet.Layout.RootCa);
+        var root = X509CertificateLoader.LoadCertificateFromFile(Fleet.FleetDir.RootCaCertificate);
         var factory = new ConnectionFactory
         {
             HostName = "localhost",
@@ -179,7 +317,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
         try
         {
             // nextUpdate in the past (the CRL was not re-signed in time).
-            Fleet.WriteCrl(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(-3));
+            Fleet.OutdateCrl();
             var valid = await MqttTestClient.ConnectFailureAsync(Primary(a));
             var revoked = await MqttTestClient.ConnectFailureAsync(Primary(TestFleet.Revoked));
             output.WriteLine("outdated CRL, valid device: " + (valid is null ? "connected" : MqttTestClient.Describe(valid)));
@@ -190,7 +328,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
             Assert.Null(revoked);
 
             // The hash-dir file as DER instead of PEM, current again: read at the next handshake, no restart.
-            Fleet.WriteCrl(DateTimeOffset.UtcNow.AddDays(7), hashDirAsDer: true);
+            Fleet.RefreshCrl(hashDirAsDer: true);
             Assert.Null(await MqttTestClient.ConnectFailureAsync(Primary(a)));
             var der = await MqttTestClient.ConnectFailureAsync(Primary(TestFleet.Revoked));
             output.WriteLine("DER CRL, revoked device: " + MqttTestClient.Describe(der));
@@ -198,7 +336,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
         }
         finally
         {
-            Fleet.WriteCrl(DateTimeOffset.UtcNow.AddDays(7));
+            Fleet.RefreshCrl();
         }
     }
 }

@@ -1,16 +1,13 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
-using NfBuild.Backend;
+using NfBuild.Fleet;
 
 namespace NfBuild.Tests.Backend;
 
-/// <summary>A device credential written by <see cref="TestFleet"/>.</summary>
-public sealed record TestDevice(string Id, string CertPem, string KeyPem, string FallbackPassword, byte[] Serial)
+/// <summary>A device credential of <see cref="TestFleet"/> (from its provisioning bundle).</summary>
+public sealed record TestDevice(string Id, string CertPem, string KeyPem, string FallbackPassword, string Serial)
 {
     /// <summary>Leaf with its key, re-imported through PKCS#12 so SslStream on Linux can use the key.</summary>
     public X509Certificate2 Certificate()
@@ -21,213 +18,105 @@ public sealed record TestDevice(string Id, string CertPem, string KeyPem, string
 }
 
 /// <summary>
-/// Writes a fleet directory in exactly the plan/contracts.md layout with real ECDSA P-256 certificates made with
-/// CertificateRequest (the fleet tool is built elsewhere; these tests do not depend on it): root and issuing CA,
-/// server chain (SAN localhost / 127.0.0.1), renewal-service cert, device certs, an expired device cert, a cert
-/// (CN of a real device) from another CA, and the issuing CA's CRL in PEM plus its OpenSSL hash-dir copy.
+/// A fleet made by the fleet library itself, as an operator makes one (`fleet init`, `fleet add-device`, `fleet revoke`),
+/// on free ports: active devices, an expired one (notAfter in the past), one revoked on the CRL only (the registry still
+/// says active, so the CRL alone is what refuses it), one revoked through `fleet revoke`. The one thing the fleet tool
+/// cannot make, a certificate from another CA with the CN of a real device, is made here.
 /// </summary>
 public sealed class TestFleet : IDisposable
 {
     public string Root { get; }
-    public FleetLayout Layout { get; }
+    public FleetDirectory FleetDir { get; private set; }
     public X509Certificate2 RootCa { get; }
-    public X509Certificate2 IssuingCa { get; }
     public Dictionary<string, TestDevice> Devices { get; } = new();
     /// <summary>CN = an existing device id, issued by an unrelated CA.</summary>
     public TestDevice OtherCaDevice { get; }
     public TestDevice RenewalService { get; }
-    public FleetPorts Ports { get; }
-    private readonly ECDsa _issuingKey;
-    private readonly List<byte[]> _revoked = new();
+    public FleetPorts Ports => FleetDir.Settings.Ports;
 
     public const string Active1 = "dev-a", Active2 = "dev-b", Expired = "dev-expired", Revoked = "dev-revoked",
-        Removable = "dev-gone", Unregistered = "dev-unknown", RevokedInRegistry = "dev-banned";
+        Removable = "dev-gone", RevokedInRegistry = "dev-banned", Stolen = "dev-stolen";
 
     public TestFleet()
     {
         Root = Path.Combine(Path.GetTempPath(), "nfb-fleet-" + Guid.NewGuid().ToString("N")[..10]);
-        Layout = new FleetLayout(Root);
-        Directory.CreateDirectory(Path.Combine(Root, "pki", "crl", "hash"));
-        Directory.CreateDirectory(Path.Combine(Root, "registry"));
-        var now = DateTimeOffset.UtcNow;
+        var fleet = FleetInitializer.Create(Root, new FleetInitOptions { Name = "test-fleet" });
 
-        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        RootCa = CaCert("CN=IotDevice Test Root CA,O=IotDevice Tests", rootKey, null, null, now.AddDays(-800), now.AddYears(10), pathLen: 1);
-        _issuingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        IssuingCa = CaCert("CN=IotDevice Test Issuing CA,O=IotDevice Tests", _issuingKey, RootCa, rootKey, now.AddDays(-790), now.AddYears(5), pathLen: 0);
-
-        File.WriteAllText(Layout.RootCa, RootCa.ExportCertificatePem() + "\n");
-        File.WriteAllText(Layout.IssuingCa, IssuingCa.ExportCertificatePem() + "\n");
-        File.WriteAllText(Layout.CaBundle, IssuingCa.ExportCertificatePem() + "\n" + RootCa.ExportCertificatePem() + "\n");
-        File.WriteAllText(Path.Combine(Layout.PkiDir, "root-ca.key"), rootKey.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(Path.Combine(Layout.PkiDir, "issuing-ca.key"), _issuingKey.ExportPkcs8PrivateKeyPem());
-
-        using (var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256))
-        {
-            var server = Leaf("CN=localhost", serverKey, now.AddDays(-1), now.AddYears(1), server: true, out _);
-            File.WriteAllText(Layout.ServerCert, server.ExportCertificatePem() + "\n" + IssuingCa.ExportCertificatePem() + "\n");
-            File.WriteAllText(Layout.ServerKey, serverKey.ExportPkcs8PrivateKeyPem());
-        }
-        RenewalService = NewClient("renewal-service", now.AddDays(-1), now.AddYears(1));
-        File.WriteAllText(Layout.RenewalServiceCert, RenewalService.CertPem + IssuingCa.ExportCertificatePem() + "\n");
-        File.WriteAllText(Layout.RenewalServiceKey, RenewalService.KeyPem);
-
-        foreach (var id in new[] { Active1, Active2, Revoked, Removable, Unregistered, RevokedInRegistry })
-            Devices[id] = NewClient(id, now.AddDays(-1), now.AddYears(1));
-        Devices[Expired] = NewClient(Expired, now.AddDays(-400), now.AddDays(-1));
-
-        // Another CA issues a certificate with the CN of a real device: the name alone must not get it in.
-        using (var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256))
-        {
-            var other = CaCert("CN=IotDevice Test Issuing CA,O=Attacker", otherKey, null, null, now.AddDays(-30), now.AddYears(5), pathLen: 0);
-            using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var req = LeafRequest("CN=" + Active1, leafKey, server: false);
-            var serial = RandomSerial();
-            using var leaf = req.Create(other.CopyWithPrivateKey(otherKey), now.AddDays(-1), now.AddYears(1), serial);
-            OtherCaDevice = new TestDevice(Active1, leaf.ExportCertificatePem() + "\n", leafKey.ExportECPrivateKeyPem(), "", serial);
-        }
-
-        Revoke(Devices[Revoked].Serial);
-        Revoke(Devices[RevokedInRegistry].Serial);
-        WriteCrl(now.AddDays(7));
-
+        // Free ports instead of the development defaults (other tests and engineers share the machine).
         var free = FreePorts(7);
-        Ports = new FleetPorts
+        var settings = fleet.Settings;
+        settings.Ports = new FleetPorts
         {
             PrimaryMqtts = free[0], PrimaryAmqps = free[1], FallbackMqtts = free[2], FallbackAmqps = free[3],
             Epmd = free[4], PrimaryDist = free[5], FallbackDist = free[6],
         };
-        WriteFleetJson();
-        WriteRegistry();
+        settings.PrimaryEndpoints = [$"localhost:{free[0]}"];
+        settings.FallbackEndpoints = [$"localhost:{free[2]}"];
+        SecureFiles.WritePublic(fleet.SettingsFile, settings.ToJson());
+        FleetDir = FleetDirectory.Open(Root);
+
+        var now = DateTimeOffset.UtcNow;
+        foreach (var id in new[] { Active1, Active2, Revoked, Removable, RevokedInRegistry, Stolen })
+            Devices[id] = AddDevice(id, now.AddYears(1));
+        Devices[Expired] = AddDevice(Expired, now.AddDays(-1));
+
+        using (var pki = FleetPki.Open(FleetDir))
+            Crl.Revoke(FleetDir, pki, [Devices[Revoked].Serial], FleetPki.Now());
+        DeviceRevocation.Revoke(FleetDir, RevokedInRegistry);
+
+        RootCa = X509CertificateLoader.LoadCertificateFromFile(FleetDir.RootCaCertificate);
+        RenewalService = new TestDevice(DeviceIds.RenewalService, File.ReadAllText(FleetDir.RenewalServiceCertificate), File.ReadAllText(FleetDir.RenewalServiceKey), "", "");
+        OtherCaDevice = FromAnotherCa(Active1);
     }
 
-    public void Revoke(byte[] serial) => _revoked.Add(serial);
-
-    /// <summary>Writes the issuing CA's CRL (PEM, contracts.md path) and its hash-dir copy, optionally with nextUpdate in the past.</summary>
-    public byte[] WriteCrl(DateTimeOffset nextUpdate, DateTimeOffset? thisUpdate = null, bool hashDirAsDer = false)
+    private TestDevice AddDevice(string id, DateTimeOffset notAfter)
     {
-        var builder = new CertificateRevocationListBuilder();
-        foreach (var s in _revoked)
-            builder.AddEntry(s, (thisUpdate ?? DateTimeOffset.UtcNow).AddMinutes(-5), X509RevocationReason.KeyCompromise);
-        var issuer = IssuingCa.CopyWithPrivateKey(_issuingKey);
-        byte[] der = builder.Build(issuer, new BigInteger(DateTime.UtcNow.Ticks), nextUpdate, HashAlgorithmName.SHA256, null, thisUpdate ?? DateTimeOffset.UtcNow.AddMinutes(-1));
-        string pem = PemEncoding.WriteString("X509 CRL", der) + "\n";
-        File.WriteAllText(Layout.CrlPem, pem);
-        string hashFile = Path.Combine(Layout.CrlHashDir, IssuerHash() + ".r0");
-        if (hashDirAsDer)
-            File.WriteAllBytes(hashFile + ".tmp", der);
-        else
-            File.WriteAllText(hashFile + ".tmp", pem);
-        File.Move(hashFile + ".tmp", hashFile, overwrite: true);
-        return der;
+        var result = DeviceProvisioning.AddDevice(FleetDir, new AddDeviceOptions { DeviceId = id, NotAfter = notAfter });
+        var bundle = DeviceBundle.Open(FleetDir, id);
+        return new TestDevice(id, File.ReadAllText(Path.Combine(bundle.Directory, DeviceBundle.CertificateFile)), bundle.ReadPrivateKeyPem(), bundle.ReadFallbackPassword(), result.Record.Serial);
     }
 
-    private string? _issuerHash;
-
-    /// <summary>OpenSSL's X509_NAME_hash of the issuing CA's subject (computed with the openssl CLI, as the brief allows in tests).</summary>
-    public string IssuerHash()
+    /// <summary>Another CA (same subject name as the fleet's issuing CA) issues a certificate with the CN of a real device:
+    /// the name alone must not get it in.</summary>
+    private TestDevice FromAnotherCa(string cn)
     {
-        if (_issuerHash is not null)
-            return _issuerHash;
-        var psi = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "x509", "-hash", "-noout", "-in", Layout.IssuingCa })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        string hash = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        if (p.ExitCode != 0 || hash.Length != 8)
-            throw new InvalidOperationException("openssl x509 -hash failed: " + p.StandardError.ReadToEnd());
-        return _issuerHash = hash;
-    }
-
-    public void WriteFleetJson()
-    {
-        var json = new
-        {
-            name = "test-fleet",
-            brokerHosts = new[] { "localhost", "127.0.0.1" },
-            primaryEndpoints = new[] { $"localhost:{Ports.PrimaryMqtts}" },
-            fallbackEndpoints = new[] { $"localhost:{Ports.FallbackMqtts}" },
-            primaryVhost = "iot",
-            fallbackVhost = "fallback",
-            renewalWindowDays = 30,
-            deviceCertDays = 365,
-            graceDays = 30,
-            ports = new { primaryMqtts = Ports.PrimaryMqtts, primaryAmqps = Ports.PrimaryAmqps, fallbackMqtts = Ports.FallbackMqtts, fallbackAmqps = Ports.FallbackAmqps, epmd = Ports.Epmd, primaryDist = Ports.PrimaryDist, fallbackDist = Ports.FallbackDist },
-        };
-        File.WriteAllText(Layout.FleetJson, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    private void WriteRegistry()
-    {
-        // All test devices except dev-unknown; dev-banned is revoked in the registry. dev-revoked stays "active" here
-        // on purpose so that the CRL alone is what refuses it (in production revocation also deletes the user).
-        var list = Devices.Values.Where(d => d.Id != Unregistered).Select(d => new
-        {
-            id = d.Id,
-            serial = Convert.ToHexStringLower(d.Serial),
-            pendingSerial = (string?)null,
-            serials = new[] { Convert.ToHexStringLower(d.Serial) },
-            notAfter = "2099-01-01T00:00:00Z",
-            state = d.Id == RevokedInRegistry ? "revoked" : "active",
-            fallbackPasswordHash = RabbitPasswordHash.Compute(d.FallbackPassword),
-            addedUtc = "2025-01-01T00:00:00Z",
-        });
-        File.WriteAllText(Layout.Registry, JsonSerializer.Serialize(list, new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    private TestDevice NewClient(string cn, DateTimeOffset notBefore, DateTimeOffset notAfter)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var cert = Leaf("CN=" + cn, key, notBefore, notAfter, server: false, out var serial);
-        return new TestDevice(cn, cert.ExportCertificatePem() + "\n", key.ExportECPrivateKeyPem(), "fb-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), serial);
-    }
-
-    private X509Certificate2 Leaf(string subject, ECDsa key, DateTimeOffset notBefore, DateTimeOffset notAfter, bool server, out byte[] serial)
-    {
-        var req = LeafRequest(subject, key, server);
-        serial = RandomSerial();
-        return req.Create(IssuingCa.CopyWithPrivateKey(_issuingKey), notBefore, notAfter, serial);
-    }
-
-    private static CertificateRequest LeafRequest(string subject, ECDsa key, bool server)
-    {
-        var req = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        var now = DateTimeOffset.UtcNow;
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var fleetIssuing = X509CertificateLoader.LoadCertificateFromFile(FleetDir.IssuingCaCertificate);
+        var caRequest = new CertificateRequest(fleetIssuing.SubjectName, caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-30), now.AddYears(5));
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest("CN=" + cn, leafKey, HashAlgorithmName.SHA256);
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
-        if (server)
-        {
-            var san = new SubjectAlternativeNameBuilder();
-            san.AddDnsName("localhost");
-            san.AddIpAddress(IPAddress.Loopback);
-            req.CertificateExtensions.Add(san.Build());
-        }
-        return req;
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        byte[] serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
+        using var leaf = req.Create(ca, now.AddDays(-1), now.AddYears(1), serial);
+        return new TestDevice(cn, leaf.ExportCertificatePem() + "\n", leafKey.ExportECPrivateKeyPem(), "", Convert.ToHexStringLower(serial));
     }
 
-    private static X509Certificate2 CaCert(string subject, ECDsa key, X509Certificate2? issuer, ECDsa? issuerKey, DateTimeOffset notBefore, DateTimeOffset notAfter, int pathLen)
+    /// <summary>Re-signs the CRL as if it had been signed 31 days ago: its nextUpdate (30-day validity) has passed.</summary>
+    public void OutdateCrl()
     {
-        var req = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, pathLen, true));
-        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
-        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
-        if (issuer is null)
-        {
-            using var self = req.CreateSelfSigned(notBefore, notAfter);
-            return X509CertificateLoader.LoadCertificate(self.RawData);
-        }
-        req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
-        using var signed = req.Create(issuer.CopyWithPrivateKey(issuerKey!), notBefore, notAfter, RandomSerial());
-        return X509CertificateLoader.LoadCertificate(signed.RawData);
+        using var pki = FleetPki.Open(FleetDir);
+        Crl.Refresh(FleetDir, pki, DateTimeOffset.UtcNow.AddDays(-31), force: true);
     }
 
-    private static byte[] RandomSerial()
+    /// <summary>Re-signs the CRL now (`fleet crl refresh --force`); optionally turns the hash-dir copy into DER.</summary>
+    public void RefreshCrl(bool hashDirAsDer = false)
     {
-        var s = RandomNumberGenerator.GetBytes(16);
-        s[0] = (byte)((s[0] & 0x7F) | 0x01);
-        return s;
+        using (var pki = FleetPki.Open(FleetDir))
+            Crl.Refresh(FleetDir, pki, FleetPki.Now(), force: true);
+        if (!hashDirAsDer)
+            return;
+        foreach (string file in System.IO.Directory.GetFiles(FleetDir.CrlHashDirectory, "*.r0"))
+        {
+            byte[] der = PemEncoding.TryFind(File.ReadAllText(file), out var fields) ? Convert.FromBase64String(File.ReadAllText(file)[fields.Base64Data]) : throw new InvalidOperationException(file);
+            SecureFiles.Write(file, der, SecureFiles.Public);
+        }
     }
 
     public static int[] FreePorts(int count)
@@ -248,7 +137,7 @@ public sealed class TestFleet : IDisposable
 
     public void Dispose()
     {
-        _issuingKey.Dispose();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        RootCa.Dispose();
+        try { System.IO.Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
