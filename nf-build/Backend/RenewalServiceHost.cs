@@ -25,34 +25,6 @@ public static class RenewalMessageKinds
     public const string Status = "status";
 }
 
-/// <summary>Placeholder until the renewal authority is wired in: refuses every request with reason not-configured,
-/// ignores status messages.</summary>
-public sealed class NotConfiguredRenewalHandler : IRenewalHandler
-{
-    public byte[]? Handle(string vhost, string deviceId, string kind, byte[] payload)
-    {
-        if (kind != RenewalMessageKinds.Request)
-            return null;
-        string request = "";
-        foreach (var line in Encoding.UTF8.GetString(payload).Split('\n'))
-        {
-            if (line.StartsWith("request=", StringComparison.Ordinal))
-                request = line["request=".Length..].Trim();
-        }
-        // Echo the request id only if it has the protocol's shape, so the answer cannot carry injected lines.
-        if (request.Length != 32 || !request.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
-            request = "";
-        return Encoding.UTF8.GetBytes($"iotdevice-renewal-response-v1\nrequest={request}\ndevice={deviceId}\nstatus=refused\nreason=not-configured\n");
-    }
-}
-
-/// <summary>Where the lead wires the real renewal authority; defaults to <see cref="NotConfiguredRenewalHandler"/>.</summary>
-public static class RenewalHandlerFactory
-{
-    public static Func<FleetDirectory, IRenewalHandler> Create { get; set; } = _ => new NotConfiguredRenewalHandler();
-    public static bool IsPlaceholder(IRenewalHandler handler) => handler is NotConfiguredRenewalHandler;
-}
-
 /// <summary>One node's AMQPS endpoint. On the primary the service also consumes the status feed.</summary>
 public sealed record RenewalEndpoint(BrokerRole Role, string Host, int Port, string Vhost)
 {

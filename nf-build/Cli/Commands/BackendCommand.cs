@@ -1,5 +1,6 @@
 using System.CommandLine;
 using NfBuild.Backend;
+using NfBuild.Renewal;
 using NfBuild.Fleet;
 
 namespace NfBuild.Cli.Commands;
@@ -129,14 +130,17 @@ internal static class BackendCommand
     {
         var fleet = FleetDir();
         var host = new Option<string>("--host") { Description = "Broker host name (must be in the broker certificate's SAN).", DefaultValueFactory = _ => "localhost" };
-        var command = new Command("renewal", "Run the renewal service's AMQPS transport against both nodes until Ctrl-C.") { fleet, host };
+        var command = new Command("renewal", "Run the renewal service (the renewal authority over AMQPS) against both nodes of the fleet's development broker until Ctrl-C.") { fleet, host };
         command.SetAction(async (parse, cancel) =>
         {
             var layout = Layout(parse.GetValue(fleet)!);
             var output = parse.InvocationConfiguration.Output;
-            var handler = RenewalHandlerFactory.Create(layout);
-            if (RenewalHandlerFactory.IsPlaceholder(handler))
-                output.WriteLine("NOTE: no renewal authority is configured: this transport answers every request with status=refused reason=not-configured. It is NOT the renewal authority.");
+            // The fallback node's admin rotates a device's fallback password when its renewal commits; it needs the
+            // development broker `backend rabbitmq start` runs for this fleet (its recorded node names).
+            var admin = Run(() => FleetBrokerAdmin.ForDevelopmentBroker(layout));
+            var authority = new RenewalAuthority(layout, passwords: new BrokerFallbackPasswords(admin.Fallback));
+            authority.Decided += decision => output.WriteLine("renewal: " + decision);
+            var handler = new AuthorityRenewalHandler(authority);
             string h = parse.GetValue(host)!;
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };

@@ -1,3 +1,7 @@
+using NfBuild.Renewal;
+using IotDevice.Core.Renewal;
+using IotDevice.Core.Messaging;
+using System.Security.Cryptography;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -92,11 +96,14 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
     }
 
     [RabbitFact]
-    public async Task Renewal_service_receives_requests_on_both_nodes_and_devices_get_the_answer()
+    public async Task Renewal_service_answers_real_standing_requests_on_both_nodes_for_the_routing_keys_device()
     {
         var logs = new List<string>();
-        await using var primaryHost = new RenewalServiceHost(Fleet.FleetDir, RenewalEndpoint.Of(Fleet.FleetDir, BrokerRole.Primary, "localhost"), new NotConfiguredRenewalHandler(), l => { lock (logs) logs.Add(l); });
-        await using var fallbackHost = new RenewalServiceHost(Fleet.FleetDir, RenewalEndpoint.Of(Fleet.FleetDir, BrokerRole.Fallback, "localhost"), new NotConfiguredRenewalHandler(), l => { lock (logs) logs.Add(l); });
+        var authority = new RenewalAuthority(Fleet.FleetDir);
+        authority.Decided += d => { lock (logs) logs.Add(d.ToString()); };
+        var handler = new AuthorityRenewalHandler(authority);
+        await using var primaryHost = new RenewalServiceHost(Fleet.FleetDir, RenewalEndpoint.Of(Fleet.FleetDir, BrokerRole.Primary, "localhost"), handler, l => { lock (logs) logs.Add(l); });
+        await using var fallbackHost = new RenewalServiceHost(Fleet.FleetDir, RenewalEndpoint.Of(Fleet.FleetDir, BrokerRole.Fallback, "localhost"), handler, l => { lock (logs) logs.Add(l); });
         await primaryHost.StartAsync();
         await fallbackHost.StartAsync();
 
@@ -104,12 +111,32 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
         var b = Fleet.Devices[TestFleet.Active2];
         using var onPrimary = await MqttTestClient.ConnectAsync(Primary(a.Id));
         using var onFallback = await MqttTestClient.ConnectAsync(Fallback(b.Id, b.FallbackPassword));
-        var answers = new[] { await RoundTrip(onPrimary, a.Id), await RoundTrip(onFallback, b.Id) };
+        var fromA = RenewalResponse.Parse(Encoding.UTF8.GetBytes(await RoundTrip(onPrimary, a.Id, StandingRequest(a, a.Id))));
+        var fromB = RenewalResponse.Parse(Encoding.UTF8.GetBytes(await RoundTrip(onFallback, b.Id, StandingRequest(b, b.Id))));
+        // A request naming another device is answered for the routing key's device, and refused.
+        var spoof = RenewalResponse.Parse(Encoding.UTF8.GetBytes(await RoundTrip(onPrimary, a.Id, StandingRequest(a, b.Id))));
         lock (logs)
             foreach (var l in logs) output.WriteLine(l);
-        Assert.Contains($"device={a.Id}\nstatus=refused\nreason=not-configured", answers[0]);
-        Assert.Contains($"device={b.Id}\nstatus=refused\nreason=not-configured", answers[1]);
-        Assert.Contains("request=0123456789abcdef0123456789abcdef\n", answers[0]);
+        Assert.Equal((a.Id, "ok"), (fromA.DeviceId, fromA.Status));
+        Assert.Equal((b.Id, "ok"), (fromB.DeviceId, fromB.Status));
+        Assert.Equal((a.Id, "refused", "device-mismatch"), (spoof.DeviceId, spoof.Status, spoof.Reason));
+    }
+
+    /// <summary>A standing query as the device's RenewalClient builds it, signed with the device's key.</summary>
+    private static string StandingRequest(TestDevice signer, string claimedId)
+    {
+        using var key = ECDsa.Create();
+        key.ImportFromPem(signer.KeyPem);
+        var request = new RenewalRequest
+        {
+            Kind = RenewalRequest.KindStanding,
+            DeviceId = claimedId,
+            Serial = signer.Serial,
+            RequestId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            Time = UtcTime.Format(DateTime.UtcNow),
+        };
+        request.Pop = key.SignData(request.PopMessage(""), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        return Encoding.UTF8.GetString(request.ToBytes());
     }
 
     /// <summary>Records what the transport hands over; answers every message (the host must still not answer a status).</summary>
@@ -202,20 +229,20 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
         Assert.Equal(DeviceState.Revoked, Fleet.FleetDir.Registry.Get(dev.Id)!.State);
     }
 
-    private static async Task<string> RoundTrip(IMqttClient client, string id)
+    private static async Task<string> RoundTrip(IMqttClient client, string id, string request)
     {
         var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        client.ApplicationMessageReceivedAsync += e =>
+        Func<MqttApplicationMessageReceivedEventArgs, Task> onMessage = e =>
         {
             if (e.ApplicationMessage.Topic == $"devices/{id}/renew/response")
                 answer.TrySetResult(e.ApplicationMessage.ConvertPayloadToString());
             return Task.CompletedTask;
         };
+        client.ApplicationMessageReceivedAsync += onMessage;
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"devices/{id}/renew/response", MqttQualityOfServiceLevel.AtLeastOnce).Build());
-        // The payload claims another device; the service must answer the routing key's device.
-        string request = $"iotdevice-renewal-request-v1\nkind=standing\ndevice=dev-someone-else\nserial=01\nrequest=0123456789abcdef0123456789abcdef\ntime=2026-01-01T00:00:00Z\ncsr=\npop=\n";
         Assert.True((await MqttTestClient.PublishAsync(client, $"devices/{id}/renew/request", request)).IsSuccess);
         var done = await Task.WhenAny(answer.Task, Task.Delay(15_000));
+        client.ApplicationMessageReceivedAsync -= onMessage;
         Assert.True(done == answer.Task, $"no renewal answer for {id}");
         return await answer.Task;
     }
