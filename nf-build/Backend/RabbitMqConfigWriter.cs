@@ -37,7 +37,7 @@ public sealed record RabbitMqNodeConfig(BrokerRole Role, string Vhost, int Mqtts
 /// Generates the primary and fallback node configuration from the fleet directory: rabbitmq.conf (new style),
 /// advanced.config (only what the new style cannot say: the CRL cache), enabled_plugins and definitions.json
 /// (vhost, users with password hashes only, permissions, topic permissions). Topology and permissions are
-/// plan/contracts.md's.
+/// README "Fleet workspace"'s.
 /// </summary>
 public static class RabbitMqConfigWriter
 {

@@ -4,7 +4,7 @@ using IotDevice.Core.Platform;
 namespace NfBuild.Fleet;
 
 /// <summary>
-/// A bundle's nvs.csv in nvs_partition_gen.py's dialect: every key of the contracts' schema for slot 0.
+/// A bundle's nvs.csv in nvs_partition_gen.py's dialect: every key of the device NVS schema (README "Device protocols") for slot 0.
 /// PEMs and passwords are <c>file</c> rows naming the bundle's files relative to the CSV, so
 /// `nf-build nvs generate devices/&lt;id&gt;/nvs.csv` (which resolves file rows against the CSV's
 /// folder) and nvs_partition_gen.py run inside the bundle folder both find them, and no secret is

@@ -1,7 +1,7 @@
 namespace NfBuild.Fleet;
 
 /// <summary>
-/// A fleet workspace on disk: the fixed paths of the contracts (fleet.json, pki/, registry/, devices/,
+/// A fleet workspace on disk: the fixed paths of README "Fleet workspace" (fleet.json, pki/, registry/, devices/,
 /// backend/) and its settings. <see cref="Open"/> an existing one; <see cref="FleetInitializer"/> creates one.
 /// </summary>
 public sealed class FleetDirectory

@@ -46,7 +46,7 @@ public sealed class FleetPorts
 
 /// <summary>
 /// fleet.json: the settings every part of the system reads (JSON, camelCase). Defaults are the
-/// development values of the contracts; endpoints are "host:port".
+/// development values; endpoints are "host:port".
 /// </summary>
 public sealed class FleetSettings
 {

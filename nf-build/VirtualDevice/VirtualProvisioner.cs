@@ -36,7 +36,7 @@ public sealed record ProvisionOptions
 
 /// <summary>
 /// Builds a complete virtual Lolin32 for one device of a fleet, from the provisioning bundle only
-/// (contracts.md: <c>&lt;fleet&gt;/devices/&lt;id&gt;/nvs.csv</c> and the files its <c>file</c> rows name):
+/// (README "Fleet workspace": <c>&lt;fleet&gt;/devices/&lt;id&gt;/nvs.csv</c> and the files its <c>file</c> rows name):
 /// the product partition table, the bundle's NVS image (NVS-encrypted with nvs_keys generated for this
 /// device), a bootable placeholder nanoCLR app in ota_0 and otadata selecting it, all flash-encrypted in
 /// development mode with a key generated for this device and burned into its eFuses. Then it boots the

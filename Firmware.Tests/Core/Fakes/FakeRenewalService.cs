@@ -9,7 +9,7 @@ namespace IotDevice.Tests.Core.Fakes
     /// <summary>
     /// The brokers and the renewal service behind a <see cref="FakeMqttSession"/>: the primary ("p1"/"p2")
     /// accepts the certificates the test allows, the fallback ("fb") accepts one password, and requests on
-    /// renew/request are answered on renew/response as contracts.md describes (the answer is delivered
+    /// renew/request are answered on renew/response as README "Device protocols" describes (the answer is delivered
     /// like a broker delivers it: raised on the session, dispatched by the device's next Tick).
     /// </summary>
     public sealed class FakeRenewalService : IFakeBroker
@@ -56,7 +56,7 @@ namespace IotDevice.Tests.Core.Fakes
 
         public bool Silent { get; set; }
 
-        /// <summary>False once a request arrived whose PoP was not by the active key over the contracts' message.</summary>
+        /// <summary>False once a request arrived whose PoP was not by the active key over the protocol's message.</summary>
         public bool AllPopsValid = true;
 
         public string ExpectedSigningKey = "id0_key";

@@ -76,7 +76,7 @@ namespace IotDevice.Tests.Core.Renewal
             Assert.AreEqual("2026-05-15T12:00:00Z", renew.Time);
             Assert.AreEqual("CSR:id1_key:dev-0001", Utf8.GetString(renew.Csr)); // new key in the INACTIVE slot, CN = id
             Assert.AreEqual("dev-0001", rig.Keys.LastCsrCommonName);
-            // PoP by the ACTIVE key over exactly the contracts' message.
+            // PoP by the ACTIVE key over exactly the protocol's message.
             Assert.AreEqual("id0_key", rig.Keys.LastSigningKey);
             Assert.AreEqual("iotdevice-renewal-pop-v1\nkind=renew\ndevice=dev-0001\nserial=" + TestPki.LeafSerial
                 + "\ncsr-sha256=" + Hex.ToLower(FakeSha256.Hash(Utf8.GetBytes("CSR:id1_key:dev-0001")))

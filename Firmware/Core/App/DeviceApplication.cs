@@ -10,7 +10,7 @@ namespace IotDevice.Core.App
     /// <summary>
     /// The one application object: wires the core to a platform (the nanoFramework adapters in Program.cs
     /// on the device, the host adapters in the virtual device) so both run exactly the same decisions.
-    /// Loads its configuration from the secure store (contracts.md NVS schema), then the main loop calls
+    /// Loads its configuration from the secure store (README "Device protocols" NVS schema), then the main loop calls
     /// <see cref="Tick"/> as often as it likes; nothing here blocks, sleeps or starts a thread.
     /// A configuration problem does not throw: <see cref="ConfigurationError"/> says what is wrong, the
     /// device stays offline and the log says why (a crash loop would hide it).

@@ -1,6 +1,6 @@
 namespace IotDevice.Core.Connectivity
 {
-    /// <summary>Builds the retained status payload (contracts.md) from what the device runs right now.</summary>
+    /// <summary>Builds the retained status payload (README "Device protocols") from what the device runs right now.</summary>
     public interface IStatusSource
     {
         /// <param name="online">true for the status published after connecting, false for the last will.</param>

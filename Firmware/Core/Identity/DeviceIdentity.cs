@@ -51,7 +51,7 @@ namespace IotDevice.Core.Identity
             get { return Certificate == null ? "" : Certificate.SerialHex; }
         }
 
-        /// <summary>Leaf expiry in the contracts' format, or "".</summary>
+        /// <summary>Leaf expiry in the protocols' format, or "".</summary>
         public string NotAfterText
         {
             get { return Certificate == null ? "" : UtcTime.Format(Certificate.NotAfter); }

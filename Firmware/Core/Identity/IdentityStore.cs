@@ -4,7 +4,7 @@ using IotDevice.Core.Platform;
 namespace IotDevice.Core.Identity
 {
     /// <summary>
-    /// The two identity slots in NVS (contracts.md: idN_crt, idN_chain, idN_key, idN_fbpw) and the
+    /// The two identity slots in NVS (README "Device protocols": idN_crt, idN_chain, idN_key, idN_fbpw) and the
     /// <c>id_act</c> pointer that says which one is in use.
     ///
     /// Write order of a renewal, and why a power cut at any single write leaves a usable identity

@@ -3,7 +3,7 @@ using System;
 namespace IotDevice.Core.Identity
 {
     /// <summary>
-    /// PEM (RFC 7468) <-> DER for certificates: NVS keeps PEM text (contracts.md), the renewal protocol and
+    /// PEM (RFC 7468) <-> DER for certificates: NVS keeps PEM text (README "Device protocols"), the renewal protocol and
     /// the parser use DER. Decoding is strict about the armour and tolerant only of line breaks.
     /// </summary>
     public static class Pem
@@ -98,7 +98,7 @@ namespace IotDevice.Core.Identity
             return text + "-----END " + label + "-----\n";
         }
 
-        /// <summary>Strict base64 (contracts' cert/chain/csr/pop fields): null for anything that is not canonical whole base64.</summary>
+        /// <summary>Strict base64 (cert/chain/csr/pop fields of the renewal protocol): null for anything that is not canonical whole base64.</summary>
         public static byte[] FromBase64(string text)
         {
             if (text == null || text.Length == 0 || text.Length % 4 != 0)

@@ -27,7 +27,7 @@ namespace IotDevice.Core.Identity
 
         public int TbsLength { get; private set; }
 
-        /// <summary>Serial number as lower-case hex of the INTEGER's content bytes (a leading 00 kept), as contracts.md spells it.</summary>
+        /// <summary>Serial number as lower-case hex of the INTEGER's content bytes (a leading 00 kept), as README "Device protocols" spells it.</summary>
         public string SerialHex { get; private set; }
 
         /// <summary>DER of the issuer Name, compared byte for byte with the issuing certificate's subject.</summary>

@@ -2,7 +2,7 @@ using System;
 
 namespace IotDevice.Core.Messaging
 {
-    /// <summary>Lower-case hexadecimal, the one spelling the contracts use for serials, request ids and hashes.</summary>
+    /// <summary>Lower-case hexadecimal, the one spelling the device protocols use for serials, request ids and hashes.</summary>
     public static class Hex
     {
         private const string Digits = "0123456789abcdef";

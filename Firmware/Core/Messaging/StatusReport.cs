@@ -3,7 +3,7 @@ using System;
 namespace IotDevice.Core.Messaging
 {
     /// <summary>
-    /// The retained status payload of contracts.md (<c>devices/&lt;id&gt;/status</c>), also the last will
+    /// The retained status payload of README "Device protocols" (<c>devices/&lt;id&gt;/status</c>), also the last will
     /// with state=offline. Built from what the device really runs (version and slot of the running image,
     /// serial and expiry of the committed identity), because the registry commits a renewal when this shows
     /// the new serial: a status that claimed a serial the device does not use would revoke the one it does.
@@ -35,7 +35,7 @@ namespace IotDevice.Core.Messaging
 
         public string Serial { get; set; }
 
-        /// <summary>Certificate expiry in the contracts' time format (empty when unknown).</summary>
+        /// <summary>Certificate expiry in the protocols' time format (empty when unknown).</summary>
         public string NotAfter { get; set; }
 
         public string Renewal { get; set; }

@@ -3,7 +3,7 @@ using System;
 namespace IotDevice.Core.Messaging
 {
     /// <summary>
-    /// The <c>name=value</c> line format of contracts.md: a header line, then one field per line in the
+    /// The <c>name=value</c> line format of README "Device protocols": a header line, then one field per line in the
     /// schema's fixed order, every line ending in '\n'. The parser is strict and total: any deviation is a
     /// <see cref="TextRecordException"/> with a named reason, never another exception, and only printable
     /// ASCII is accepted.

@@ -1,6 +1,6 @@
 namespace IotDevice.Core.Messaging
 {
-    /// <summary>Why a <c>name=value</c> text record was rejected (contracts.md, renewal and status payloads).</summary>
+    /// <summary>Why a <c>name=value</c> text record was rejected (README "Device protocols", renewal and status payloads).</summary>
     public enum TextRecordError
     {
         None = 0,

@@ -3,7 +3,7 @@ using System;
 namespace IotDevice.Core.Messaging
 {
     /// <summary>
-    /// One record type of contracts.md: its header line, its field names in their fixed order, how many of
+    /// One record type of README "Device protocols": its header line, its field names in their fixed order, how many of
     /// them are required (the rest may be absent, never reordered), and the largest payload accepted.
     /// </summary>
     public sealed class TextRecordSchema

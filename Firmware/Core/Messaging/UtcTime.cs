@@ -3,7 +3,7 @@ using System;
 namespace IotDevice.Core.Messaging
 {
     /// <summary>
-    /// The one time format of the contracts: <c>yyyy-MM-ddTHH:mm:ssZ</c>, UTC, whole seconds. Formatted
+    /// The one time format of the device protocols: <c>yyyy-MM-ddTHH:mm:ssZ</c>, UTC, whole seconds. Formatted
     /// and parsed by hand: nanoFramework's DateTime.ToString/Parse formats differ from .NET's, and a
     /// strict parser means a time in a signed message has exactly one spelling.
     /// </summary>

@@ -1,7 +1,7 @@
 namespace IotDevice.Core.Platform
 {
     /// <summary>
-    /// The NVS namespace and keys of contracts.md ("NVS schema on the device"), in one place so the
+    /// The NVS namespace and keys of README "Device protocols" ("NVS schema on the device"), in one place so the
     /// provisioning tool, the virtual device and the firmware cannot disagree on a spelling.
     /// Identity slot keys are built by IdentityStore.SlotKey ("id" + slot + "_" + suffix).
     /// </summary>

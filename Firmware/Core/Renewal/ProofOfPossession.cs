@@ -3,7 +3,7 @@ using IotDevice.Core.Messaging;
 namespace IotDevice.Core.Renewal
 {
     /// <summary>
-    /// The exact bytes the CURRENT key signs to prove possession in a renewal request (contracts.md):
+    /// The exact bytes the CURRENT key signs to prove possession in a renewal request (README "Device protocols"):
     /// <code>
     /// iotdevice-renewal-pop-v1\n kind=..\n device=..\n serial=..\n csr-sha256=..\n request=..\n time=..\n
     /// </code>

@@ -6,7 +6,7 @@ namespace IotDevice.Host.Adapters;
 
 /// <summary>
 /// <see cref="IDeviceKeys"/> on .NET over an <see cref="ISecureStore"/>: each private key is a SEC1
-/// "EC PRIVATE KEY" PEM string in namespace <c>iotdev</c> under its key name (contracts.md: <c>id0_key</c>,
+/// "EC PRIVATE KEY" PEM string in namespace <c>iotdev</c> under its key name (README "Device protocols": <c>id0_key</c>,
 /// <c>id1_key</c>), the very form the provisioning bundle writes. Keys are loaded for one operation and
 /// disposed; nothing is cached.
 /// <para>

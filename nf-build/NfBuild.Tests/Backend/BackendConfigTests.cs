@@ -22,7 +22,7 @@ public sealed class BackendConfigTests : IDisposable
     }
 
     [Fact]
-    public void Write_produces_both_nodes_files_with_hashes_only_and_contract_permissions()
+    public void Write_produces_both_nodes_files_with_hashes_only_and_the_documented_permissions()
     {
         var (code, output, err) = Cli("backend", "rabbitmq", "write", _fleet.Root);
         Assert.True(code == 0, err);

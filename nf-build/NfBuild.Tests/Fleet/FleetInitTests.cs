@@ -4,7 +4,7 @@ using Xunit;
 
 namespace NfBuild.Tests.Fleet;
 
-/// <summary>`fleet init`: the files of the contracts, their modes, the CA and broker certificates.</summary>
+/// <summary>`fleet init`: the files of README "Fleet workspace", their modes, the CA and broker certificates.</summary>
 public class FleetInitTests : IDisposable
 {
     private readonly FleetWorkspace _ws = new();

@@ -6,7 +6,7 @@ using System.Text;
 namespace NfBuild.Tests.HostAdapters;
 
 /// <summary>
-/// A small PKI shaped like the fleet's (contracts.md): ECDSA P-256 / SHA-256 root, issuing CA, a broker
+/// A small PKI shaped like the fleet's (README "Fleet workspace"): ECDSA P-256 / SHA-256 root, issuing CA, a broker
 /// certificate (EKU serverAuth, SAN localhost + 127.0.0.1) and device certificates (CN = device id, EKU
 /// clientAuth), plus a second, unrelated root for the "other CA" cases. Built with .NET's
 /// CertificateRequest, real keys and real signatures.

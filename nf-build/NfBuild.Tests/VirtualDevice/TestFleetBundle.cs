@@ -6,7 +6,7 @@ using NfBuild.Tests.HostAdapters;
 namespace NfBuild.Tests.VirtualDevice;
 
 /// <summary>
-/// A fleet directory holding one device's provisioning bundle, laid out as contracts.md says
+/// A fleet directory holding one device's provisioning bundle, laid out as README "Fleet workspace" says
 /// (<c>devices/&lt;id&gt;/</c>: device.pem, device.key (SEC1), fallback-password, nvs.csv with <c>file</c> rows),
 /// written here with .NET crypto and independent of the fleet library's code.
 /// </summary>
