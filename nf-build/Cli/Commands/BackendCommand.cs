@@ -152,7 +152,16 @@ internal static class BackendCommand
                 await RunAsync(async () => { await primary.StartAsync(cancel); await fallback.StartAsync(cancel); return 0; });
                 output.WriteLine("running; Ctrl-C stops");
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-                try { await Task.Delay(Timeout.Infinite, linked.Token); } catch (OperationCanceledException) { }
+                // The service runs all the time, so it keeps the CRL fresh: re-signed when fewer than 20 of its
+                // 30 days remain (a no-op otherwise), checked hourly. A lapsed CRL is ignored by the brokers
+                // (best_effort), which would let a revoked certificate through the handshake again.
+                while (!linked.IsCancellationRequested)
+                {
+                    using (var pki = FleetPki.Open(layout))
+                        if (Crl.Refresh(layout, pki, FleetPki.Now()))
+                            output.WriteLine("CRL re-signed (next update in 30 days)");
+                    try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
+                }
                 return 0;
             }
             finally
