@@ -59,7 +59,7 @@ public static class ApacheConfigWriter
             ? $"[{o.BindAddress}]:{o.Port}" : $"{o.BindAddress}:{o.Port}";
         var s = new StringBuilder();
         s.AppendLine("# IotDevice firmware server, written by `nf-build backend apache write`. Do not edit: rewrite it.");
-        s.AppendLine("# Runs Debian's /usr/sbin/apache2 with this file only (`backend apache start`); never /etc/apache2.");
+        s.AppendLine("# Runs Debian's /usr/sbin/apache2 with this file only (`backend apache start`), never the system instance's configuration.");
         s.AppendLine($"ServerRoot {Q(l.StateDir)}");
         s.AppendLine($"DefaultRuntimeDir {Q(l.RunDir)}");
         s.AppendLine($"PidFile {Q(l.PidFile)}");
@@ -126,11 +126,9 @@ public static class ApacheConfigWriter
         s.AppendLine($"  <Directory {Q(l.DocumentRoot)}>");
         s.AppendLine("    Options None");
         s.AppendLine("    AllowOverride None");
-        s.AppendLine("    # Static downloads only: GET (and HEAD, which GET implies).");
-        s.AppendLine("    <LimitExcept GET>");
-        s.AppendLine("      Require all denied");
-        s.AppendLine("    </LimitExcept>");
-        s.AppendLine("    Require all granted");
+        s.AppendLine("    # Static downloads only: every other method is refused by authorization (403), whatever handler would take it.");
+        s.AppendLine("    # (A <LimitExcept GET> deny next to \"Require all granted\" would be OR-ed with it and deny nothing.)");
+        s.AppendLine("    Require method GET HEAD");
         s.AppendLine("  </Directory>");
         s.AppendLine("</VirtualHost>");
         return s.ToString();
