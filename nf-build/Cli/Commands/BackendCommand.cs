@@ -12,12 +12,13 @@ internal static class BackendCommand
 {
     public static Command Create()
     {
-        var backend = new Command("backend", "The fleet's message broker (RabbitMQ 3.10, two nodes) and the renewal service transport.");
+        var backend = new Command("backend", "The fleet's message broker (RabbitMQ 3.10, two nodes), the renewal service transport and the HTTPS firmware server (Apache 2.4).");
         var rabbit = new Command("rabbitmq", "Primary (mTLS, certificate login) and fallback (password login, renewal only) RabbitMQ nodes.");
         rabbit.Add(Write());
         rabbit.Add(Start());
         backend.Add(rabbit);
         backend.Add(Renewal());
+        backend.Add(ApacheCommand.Create());
         return backend;
     }
 

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Text;
+using NfBuild.Release;
+
+namespace NfBuild.Cli.Commands;
+
+/// <summary>
+/// `release keygen|create|verify|publish`: signed firmware releases (README.md, "Releases and the firmware server").
+/// </summary>
+internal static class ReleaseCommand
+{
+    public static Command Create()
+    {
+        var release = new Command("release", "Signed firmware releases: the fleet's release key, release directories (manifest.txt, manifest.sig, app.bin, deploy.bin), publishing to the firmware server.");
+        release.Add(Keygen());
+        release.Add(CreateRelease());
+        release.Add(VerifyRelease());
+        release.Add(Publish());
+        return release;
+    }
+
+    private static Command Keygen()
+    {
+        var fleet = new Argument<DirectoryInfo>("fleet-dir") { Description = "Fleet workspace folder." };
+        var command = new Command("keygen", "Create the fleet's release signing key (P-256): release/release.key (PKCS#8, 0600) and release/release.pub.pem. Refuses to replace an existing key.") { fleet };
+        command.SetAction(parse =>
+        {
+            string pub = Run(() => ReleaseKey.Generate(parse.GetValue(fleet)!.FullName));
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"release public key: {pub} (provision it into NVS rel_pubkey)");
+            output.WriteLine($"release private key: {Path.Combine(Path.GetDirectoryName(pub)!, "release.key")} (0600): keep it on the signing host only");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateRelease()
+    {
+        var fleet = new Argument<DirectoryInfo>("fleet-dir") { Description = "Fleet workspace folder (holds release/release.key)." };
+        var version = new Option<string>("--version") { Description = "Release version major.minor.patch.", Required = true };
+        var secureVersion = new Option<int>("--secure-version") { Description = "secure_version: must equal the app image's esp_app_desc_t.secure_version, 0..32.", Required = true, CustomParser = NumberParser.ParseIntArgument };
+        var app = new Option<FileInfo>("--app") { Description = "The nanoCLR app image (nanoCLR.bin).", Required = true };
+        var deploy = new Option<FileInfo>("--deploy") { Description = "The managed-code deployment image (deploy.bin).", Required = true };
+        var output = new Option<DirectoryInfo>("-o", "--output") { Description = "Release directory to create (must not exist).", Required = true };
+        var bump = new Option<bool>("--bump-secure-version") { Description = "Allow raising the fleet's secure_version (burns an anti-rollback eFuse bit on every device that installs it)." };
+        var reuseDeploy = new Option<bool>("--reuse-deploy") { Description = "Devices keep their running managed code (copied and hash-checked; --deploy is the running one)." };
+        var reuseApp = new Option<bool>("--reuse-app") { Description = "Devices keep their running nanoCLR (copied and hash-checked; --app is the running one)." };
+        var baseUrl = new Option<string>("--base-url") { Description = "Firmware server root URL (https); parts are at <base>/releases/<version>/.", DefaultValueFactory = _ => ReleasePaths.DefaultBaseUrl };
+        var command = new Command("create", "Build and sign a release directory: manifest.txt, manifest.sig, app.bin, deploy.bin.")
+        {
+            fleet, version, secureVersion, app, deploy, output, bump, reuseDeploy, reuseApp, baseUrl,
+        };
+        command.SetAction(parse =>
+        {
+            var result = Run(() => ReleaseCreator.Create(new ReleaseCreateOptions
+            {
+                FleetDir = parse.GetValue(fleet)!.FullName,
+                Version = parse.GetValue(version)!,
+                SecureVersion = parse.GetValue(secureVersion),
+                AppPath = parse.GetValue(app)!.FullName,
+                DeployPath = parse.GetValue(deploy)!.FullName,
+                OutputDir = parse.GetValue(output)!.FullName,
+                BumpSecureVersion = parse.GetValue(bump),
+                ReuseApp = parse.GetValue(reuseApp),
+                ReuseDeploy = parse.GetValue(reuseDeploy),
+                BaseUrl = parse.GetValue(baseUrl)!,
+            }));
+            var o = parse.InvocationConfiguration.Output;
+            foreach (var note in result.Notes)
+                parse.InvocationConfiguration.Error.WriteLine("note: " + note);
+            o.WriteLine($"release written to {result.Directory}");
+            if (result.SecureVersion != result.PreviousSecureVersion)
+                o.WriteLine($"fleet secure_version raised from {result.PreviousSecureVersion} to {result.SecureVersion}");
+            o.Write(Encoding.ASCII.GetString(result.Manifest));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command VerifyRelease()
+    {
+        var dir = new Argument<DirectoryInfo>("release-dir") { Description = "Release directory (manifest.txt, manifest.sig, parts)." };
+        var fleet = new Option<DirectoryInfo>("--fleet") { Description = "Fleet workspace whose release key must have signed it.", Required = true };
+        var command = new Command("verify", "Check a release as the device will: signature, manifest, part sizes and hashes, app image, secure_version. Exit 1 with the reason.") { dir, fleet };
+        command.SetAction(parse =>
+        {
+            var v = Run(() => ReleaseVerifier.Verify(parse.GetValue(dir)!.FullName, parse.GetValue(fleet)!.FullName));
+            var o = parse.InvocationConfiguration.Output;
+            o.WriteLine($"release {v.Manifest.Version} (secure_version {v.Manifest.SecureVersion}, board {v.Manifest.Board}): OK");
+            foreach (var line in v.Checked)
+                o.WriteLine("  " + line);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Publish()
+    {
+        var dir = new Argument<DirectoryInfo>("release-dir") { Description = "Release directory to publish." };
+        var fleet = new Option<DirectoryInfo>("--fleet") { Description = "Fleet workspace (its backend/apache/htdocs is the firmware server's document root).", Required = true };
+        var command = new Command("publish", "Verify a release, then copy it atomically to <fleet>/backend/apache/htdocs/releases/<version>/.") { dir, fleet };
+        command.SetAction(parse =>
+        {
+            var (target, v, warnings) = Run(() => ReleasePublisher.Publish(parse.GetValue(dir)!.FullName, parse.GetValue(fleet)!.FullName));
+            foreach (var w in warnings)
+                parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
+            parse.InvocationConfiguration.Output.WriteLine($"release {v.Manifest.Version} published at {target}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static T Run<T>(Func<T> f)
+    {
+        try { return f(); }
+        catch (ReleaseException ex) { throw new CliUsageException(ex.Message); }
+    }
+}
