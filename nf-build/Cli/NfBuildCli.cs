@@ -38,7 +38,7 @@ public static class NfBuildCli
             // Ctrl-C handle Console.CancelKeyPress themselves; the others end at once, as without a handler (outputs are atomic).
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
-        catch (Exception ex) when (ex is Esp32FormatException or Esp32.Formats.Nvs.NvsException or CliUsageException or NfBuild.Fleet.FleetException or System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is Esp32FormatException or Esp32.Formats.Nvs.NvsException or CliUsageException or NfBuild.Fleet.FleetException or NfBuild.Backend.BackendException or System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {
             error.WriteLine("error: " + ex.Message);
             return 1;

@@ -36,18 +36,18 @@ internal static class ApacheCommand
         command.SetAction(parse =>
         {
             var layout = Layout(parse.GetValue(fleet)!);
-            var result = Run(() => ApacheConfigWriter.Write(layout, new ApacheWriteOptions
+            var result = ApacheConfigWriter.Write(layout, new ApacheWriteOptions
             {
                 BindAddress = parse.GetValue(bind)!,
                 Port = parse.GetValue(port),
                 ServerName = parse.GetValue(serverName)!,
                 RequireClientCertificate = parse.GetValue(clientCert),
-            }));
+            });
             var output = parse.InvocationConfiguration.Output;
             output.WriteLine($"firmware server config: {result.ConfigFile}");
             output.WriteLine($"document root: {result.DocumentRoot}");
             output.WriteLine($"url: {result.Url}" + (result.RequireClientCertificate ? " (client certificate required)" : ""));
-            if (ApacheServer.IsInstalled() && Run(() => ApacheServer.CheckConfig(new ApacheLayout(layout))) is { } problem)
+            if (ApacheServer.IsInstalled() && ApacheServer.CheckConfig(new ApacheLayout(layout)) is { } problem)
                 throw new CliUsageException("apache2 -t refuses the written config: " + problem);
             return 0;
         });
@@ -67,7 +67,7 @@ internal static class ApacheCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                using var server = await RunAsync(() => ApacheServer.StartAsync(layout, cancel: cancel));
+                using var server = await ApacheServer.StartAsync(layout, cancel: cancel);
                 output.WriteLine($"firmware server (apache2 pid {server.ProcessId}) on https://{server.Endpoint}/ serving {layout.DocumentRoot}");
                 output.WriteLine($"logs: {layout.LogDir}; Ctrl-C stops");
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
@@ -89,17 +89,5 @@ internal static class ApacheCommand
             }
         });
         return command;
-    }
-
-    private static T Run<T>(Func<T> f)
-    {
-        try { return f(); }
-        catch (BackendException ex) { throw new CliUsageException(ex.Message); }
-    }
-
-    private static async Task<T> RunAsync<T>(Func<Task<T>> f)
-    {
-        try { return await f(); }
-        catch (BackendException ex) { throw new CliUsageException(ex.Message); }
     }
 }

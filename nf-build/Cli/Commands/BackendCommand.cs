@@ -62,7 +62,7 @@ internal static class BackendCommand
         command.SetAction(parse =>
         {
             var layout = Layout(parse.GetValue(fleet)!);
-            var result = Run(() => RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!)));
+            var result = RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!));
             var output = parse.InvocationConfiguration.Output;
             foreach (var w in result.Warnings)
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
@@ -84,7 +84,7 @@ internal static class BackendCommand
             var layout = Layout(parse.GetValue(fleet)!);
             var output = parse.InvocationConfiguration.Output;
             // The registry is the source of truth: a device revoked since the last write must not come back at boot.
-            var written = Run(() => RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!)));
+            var written = RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!));
             foreach (var w in written.Warnings)
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
             using var stop = new CancellationTokenSource();
@@ -93,7 +93,7 @@ internal static class BackendCommand
             try
             {
                 output.WriteLine("starting RabbitMQ nodes (primary, fallback)...");
-                await using var backend = await RunAsync(() => RabbitMqBackend.StartAsync(layout, cancel: cancel));
+                await using var backend = await RabbitMqBackend.StartAsync(layout, cancel: cancel);
                 foreach (var r in backend.RemovedStaleUsers)
                     output.WriteLine("removed stale broker user " + r);
                 string host = parse.GetValue(bind)!;
@@ -138,7 +138,7 @@ internal static class BackendCommand
             var output = parse.InvocationConfiguration.Output;
             // The fallback node's admin rotates a device's fallback password when its renewal commits; it needs the
             // development broker `backend rabbitmq start` runs for this fleet (its recorded node names).
-            var admin = Run(() => FleetBrokerAdmin.ForDevelopmentBroker(layout));
+            var admin = FleetBrokerAdmin.ForDevelopmentBroker(layout);
             var authority = new RenewalAuthority(layout, passwords: new BrokerFallbackPasswords(admin.Fallback));
             authority.Decided += decision => output.WriteLine("renewal: " + decision);
             var handler = new AuthorityRenewalHandler(authority);
@@ -150,7 +150,8 @@ internal static class BackendCommand
             {
                 await using var primary = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Primary, h), handler, output.WriteLine);
                 await using var fallback = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Fallback, h), handler, output.WriteLine);
-                await RunAsync(async () => { await primary.StartAsync(cancel); await fallback.StartAsync(cancel); return 0; });
+                await primary.StartAsync(cancel);
+                await fallback.StartAsync(cancel);
                 output.WriteLine("running; Ctrl-C stops");
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
                 // The service runs all the time, so it keeps the CRL fresh: re-signed when fewer than 20 of its
@@ -171,17 +172,5 @@ internal static class BackendCommand
             }
         });
         return command;
-    }
-
-    private static T Run<T>(Func<T> f)
-    {
-        try { return f(); }
-        catch (BackendException ex) { throw new CliUsageException(ex.Message); }
-    }
-
-    private static async Task<T> RunAsync<T>(Func<Task<T>> f)
-    {
-        try { return await f(); }
-        catch (BackendException ex) { throw new CliUsageException(ex.Message); }
     }
 }
