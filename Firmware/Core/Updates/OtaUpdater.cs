@@ -1,5 +1,4 @@
 using System;
-using IotDevice.Core.Identity;
 using IotDevice.Core.Messaging;
 using IotDevice.Core.Platform;
 
@@ -43,7 +42,7 @@ namespace IotDevice.Core.Updates
     public sealed class OtaUpdater
     {
         private const int Sector = 4096;
-        private const int MaxSignatureBytes = 80; // DER ECDSA P-256: at most 72
+        private const int MaxSignatureBytes = ReleaseSignature.MaxDerLength;
         private const int MaxTickStepMs = 60000;
 
         private readonly OtaSettings _settings;
@@ -338,7 +337,7 @@ namespace IotDevice.Core.Updates
                 Reject(OtaWords.ManifestTooLarge);
                 return;
             }
-            int signatureLength = Fetch(SignatureUrl(_url), _signatureBuffer);
+            int signatureLength = Fetch(ReleaseSignature.SignatureUrl(_url), _signatureBuffer);
             if (signatureLength < 0)
                 return;
             if (signatureLength > MaxSignatureBytes)
@@ -348,36 +347,34 @@ namespace IotDevice.Core.Updates
             }
 
             string pem = _store.GetString(DeviceStoreKeys.Namespace, OtaStoreKeys.ReleasePublicKey);
-            byte[] publicKey = null;
-            if (pem != null)
-            {
-                try
-                {
-                    publicKey = Pem.Decode(pem, OtaStoreKeys.PublicKeyLabel);
-                }
-                catch (Exception)
-                {
-                    publicKey = null;
-                }
-            }
-            if (publicKey == null)
+            if (pem == null)
             {
                 // Threat: without a provisioned key nothing can be authenticated; never fall back to "accept".
                 Reject(OtaWords.NoReleaseKey);
                 return;
             }
+            byte[] publicKey;
+            try
+            {
+                publicKey = ReleaseSignature.PublicKeyFromPem(pem);
+            }
+            catch (ReleaseManifestException)
+            {
+                Reject(OtaWords.BadReleaseKey);
+                return;
+            }
             byte[] signature = new byte[signatureLength];
             Array.Copy(_signatureBuffer, signature, signatureLength);
+            byte[] exact = new byte[manifestLength];
+            Array.Copy(_manifestBuffer, exact, manifestLength);
             // Threat: the URL, the broker, the web server and TLS are all outside the release key holder's control;
             // only bytes signed by the release key are parsed at all, so an attacker who controls any of them can
             // at most make the update fail, never choose what gets installed.
-            if (!_crypto.VerifyEcdsaP256Sha256(publicKey, _manifestBuffer, 0, manifestLength, signature))
+            if (!ReleaseSignature.Verify(_crypto, publicKey, exact, signature))
             {
                 Reject(OtaWords.BadSignature);
                 return;
             }
-            byte[] exact = new byte[manifestLength];
-            Array.Copy(_manifestBuffer, exact, manifestLength);
             ReleaseManifest manifest;
             try
             {
@@ -517,14 +514,6 @@ namespace IotDevice.Core.Updates
                 if (stream != null)
                     DisposeQuietly(stream);
             }
-        }
-
-        /// <summary><c>.../manifest.txt</c> -> <c>.../manifest.sig</c> (contracts.md release directory); any other URL gets ".sig" appended.</summary>
-        public static string SignatureUrl(string manifestUrl)
-        {
-            if (manifestUrl.EndsWith(".txt"))
-                return manifestUrl.Substring(0, manifestUrl.Length - 4) + ".sig";
-            return manifestUrl + ".sig";
         }
 
         // ---- download ----

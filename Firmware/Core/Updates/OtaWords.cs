@@ -17,6 +17,7 @@ namespace IotDevice.Core.Updates
         public const string BadUrl = "bad-url";
         public const string Busy = "busy";
         public const string NoReleaseKey = "no-release-key";
+        public const string BadReleaseKey = "bad-release-key";
         public const string BadSignature = "bad-signature";
         public const string ManifestTooLarge = "manifest-too-large";
         public const string WrongBoard = "wrong-board";
