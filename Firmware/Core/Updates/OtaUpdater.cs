@@ -33,7 +33,8 @@ namespace IotDevice.Core.Updates
     /// <para>
     /// Memory: one chunk buffer (4 KB), one manifest buffer (2 KB), one signature buffer, the parsed manifest;
     /// nothing per chunk; per checkpoint one small record string, at most
-    /// <see cref="OtaSettings.MaxCheckpointsPerPart"/> per part, so the total does not grow with the release size.
+    /// <see cref="OtaSettings.MaxCheckpointsPerPart"/> per part, so the total is bounded whatever the release size
+    /// (measured on .NET: 20 KB for a 150 KB release, 44 KB for a 1.98 MB one, flat beyond ~1 MB; OtaAllocationTests).
     /// NVS: ota_prog ≈ 250-700 bytes (8..23 entries of 32 bytes, rewritten at most 2 × 16 + 4 times per update),
     /// rel_0/rel_1 and ota_last 2 entries each, rel_pubkey (P-256 SPKI PEM, 178 bytes) 7 entries: about 30 of the
     /// 630 entries the 24 KB partition has besides its spare page, i.e. under 1 KB of the 24 KB.
@@ -280,8 +281,8 @@ namespace IotDevice.Core.Updates
             {
                 // We switched and rebooted; the trial is over without us deciding now.
                 bool confirmed = _runningPair == prog.Slot && _slots.RunningState == OtaImageState.Valid;
-                _store.Erase(DeviceStoreKeys.Namespace, OtaStoreKeys.Progress);
                 Finish(confirmed ? OtaWords.Confirmed : OtaWords.RolledBack);
+                _store.Erase(DeviceStoreKeys.Namespace, OtaStoreKeys.Progress);
                 return;
             }
 
@@ -300,10 +301,12 @@ namespace IotDevice.Core.Updates
             _waitMs += _stepMs;
             if (_primaryPublished)
             {
+                // Order: otadata VALID, then the outcome, then the record. A power cut anywhere in between leaves the
+                // boot-stage record, and the next start concludes "confirmed" from the VALID state again.
                 _slots.MarkRunningValid();
-                _store.Erase(DeviceStoreKeys.Namespace, OtaStoreKeys.Progress);
                 _phase = OtaPhase.Idle;
                 Finish(OtaWords.Confirmed);
+                _store.Erase(DeviceStoreKeys.Namespace, OtaStoreKeys.Progress);
                 _log.Info("ota: pair " + _runningPair.ToString() + " confirmed");
                 return;
             }
