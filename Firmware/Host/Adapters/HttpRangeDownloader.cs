@@ -19,6 +19,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
 {
     private readonly X509Certificate2 _root;
     private readonly HttpClient _client;
+    private readonly HashSet<IDownloadStream> _open = [];
 
     /// <param name="pinnedRoot">The fleet root CA (<c>pki/root-ca.pem</c>).</param>
     /// <param name="readTimeout">Bound of each header wait and each body read.</param>
@@ -103,7 +104,10 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
         // Only a strong ETag may be used in If-Range (RFC 9110 13.1.5).
         string? strong = etag is { IsWeak: false } ? etag.Tag : null;
         Stream body = response.Content.ReadAsStream();
-        return new HttpDownloadStream(response, body, (int)total, offset, strong, ReadTimeout);
+        var stream = new HttpDownloadStream(response, body, (int)total, offset, strong, ReadTimeout, Forget);
+        lock (_open)
+            _open.Add(stream);
+        return stream;
     }
 
     /// <summary>
@@ -149,7 +153,22 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    private void Forget(IDownloadStream stream)
+    {
+        lock (_open)
+            _open.Remove(stream);
+    }
+
+    /// <summary>Closes every download still open (a firmware reset or power loss drops them) and the client.</summary>
+    public void Dispose()
+    {
+        IDownloadStream[] open;
+        lock (_open)
+            open = [.. _open];
+        foreach (var stream in open)
+            stream.Dispose();
+        _client.Dispose();
+    }
 
     /// <summary>The connection under one TLS session; counts as open until disposed (once).</summary>
     private sealed class CountedStream : Stream
@@ -200,7 +219,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
         }
     }
 
-    private sealed class HttpDownloadStream(HttpResponseMessage response, Stream body, int total, int start, string? etag, TimeSpan timeout) : IDownloadStream
+    private sealed class HttpDownloadStream(HttpResponseMessage response, Stream body, int total, int start, string? etag, TimeSpan timeout, Action<IDownloadStream> closed) : IDownloadStream
     {
         private bool _disposed;
 
@@ -238,6 +257,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             _disposed = true;
             body.Dispose();
             response.Dispose();
+            closed(this);
         }
     }
 }

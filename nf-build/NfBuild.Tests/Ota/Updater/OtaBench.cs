@@ -138,14 +138,19 @@ internal sealed class OtaBench
     public void Know(TestRelease release) => _releases[release.Version] = release;
 
     /// <summary>The firmware starts: adapters over the booted chip, a fresh updater (RAM state is gone).</summary>
+    private HttpRangeDownloader? _downloader;
+
     public void StartFirmware()
     {
+        // The previous firmware run is gone (reboot or power loss): so are its TLS connections.
+        _downloader?.Dispose();
+        _downloader = new HttpRangeDownloader(_root, TimeSpan.FromSeconds(10));
         if (Host is not null)
             AllWords.AddRange(Host.Words);
         Store = new TestNvsStore(Chip.MountNvs());
         var settings = new OtaSettings(Board, "1.0.0") { ChunkSize = ChunkSize, ReportWindowSeconds = 5, RetryDelaySeconds = 1 };
         Host = new BenchHost();
-        Updater = new OtaUpdater(settings, Host, new HttpRangeDownloader(_root, TimeSpan.FromSeconds(10)), new VirtualOtaSlotWriter(Chip), new VirtualDeploySlots(Chip),
+        Updater = new OtaUpdater(settings, Host, _downloader, new VirtualOtaSlotWriter(Chip), new VirtualDeploySlots(Chip),
             new VirtualOtaSlots(Chip), Store, new TestCrypto(), Clock, new CallbackRebooter(_ => { }), new ListLog(Log));
     }
 
@@ -200,6 +205,9 @@ internal sealed class OtaBench
     }
 
     public string RunningVersion => Chip.LastBoot?.RunningVersion ?? "(nothing boots)";
+
+    /// <summary>Power off for good: closes what the firmware had open.</summary>
+    public void Shutdown() => _downloader?.Dispose();
 
     public int RunningPair => Chip.RunningSlot!.Value.OtaIndex;
 
