@@ -73,6 +73,19 @@ public sealed class VirtualEsp32
     public BootReport PowerOn()
     {
         Flash.Io.Restore();
+        return Boot();
+    }
+
+    /// <summary>
+    /// esp_restart(): the same as a power cycle for everything kept in flash and eFuses, except that power
+    /// stays on, so a cut armed with <see cref="CutPowerAfter"/> stays armed and can hit the bootloader's own
+    /// otadata writes (a brown-out during the boot after an update).
+    /// </summary>
+    /// <exception cref="Esp32.Formats.Flash.PowerCutException">The armed cut hit a write of the bootloader.</exception>
+    public BootReport Reboot() => Boot();
+
+    private BootReport Boot()
+    {
         _cipher?.Dispose();
         _cipher = null;
         _table = null;
@@ -86,8 +99,6 @@ public sealed class VirtualEsp32
         return report;
     }
 
-    /// <summary>esp_restart(): the same as a power cycle for everything kept in flash and eFuses.</summary>
-    public BootReport Reboot() => PowerOn();
 
     /// <summary>The esp_ota_* operations of the running app.</summary>
     public VirtualOta Ota => new(this);

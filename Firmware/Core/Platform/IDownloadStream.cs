@@ -5,6 +5,7 @@ namespace IotDevice.Core.Platform
     /// <summary>
     /// The body of an HTTPS response read piece by piece. An OTA image is far larger than the ESP32's
     /// free RAM, so it is never buffered whole: the caller reads a chunk, writes it to flash, repeats.
+    /// Disposing closes the connection (and its TLS session).
     /// </summary>
     public interface IDownloadStream : IDisposable
     {
@@ -14,7 +15,10 @@ namespace IotDevice.Core.Platform
         /// <summary>Offset in the resource of the next byte <see cref="Read"/> returns.</summary>
         int Position { get; }
 
-        /// <summary>Reads up to <paramref name="count"/> bytes; returns 0 only at the end of the resource.</summary>
+        /// <summary>The response's strong ETag, or null when it had none (a resumed request then sends no If-Range).</summary>
+        string ETag { get; }
+
+        /// <summary>Reads up to <paramref name="count"/> bytes; returns 0 only at the end of the resource. Throws when the connection drops.</summary>
         int Read(byte[] buffer, int offset, int count);
     }
 }
