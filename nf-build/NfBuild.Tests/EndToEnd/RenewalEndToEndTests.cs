@@ -26,6 +26,15 @@ public sealed class RenewalEndToEndTests(EndToEndFixture fx, ITestOutputHelper o
         string id = EndToEndFixture.Expired;
         var original = fx.Devices[id];
         int serviceLog = fx.ServiceLogCount;
+        using var root = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(fx.Fleet.RootCaCertificate);
+        // What the device will meet: the primary refuses the expired certificate inside the TLS handshake.
+        using (var expiredCertificate = original.Certificate())
+        {
+            var alert = MqttTestClient.Describe(await MqttTestClient.ConnectFailureAsync(
+                MqttTestClient.Options(fx.Ports.PrimaryMqtts, id + "-probe", root, expiredCertificate, host: EndToEndFixture.Host)));
+            output.WriteLine("primary with the expired certificate: " + alert);
+            Assert.Contains("certificate expired", alert);
+        }
         await using var observer = await Observer.StartAsync(fx, $"devices/{id}/telemetry");
         using var device = RunningDevice.Provision(fx, id);
         try
@@ -93,7 +102,6 @@ public sealed class RenewalEndToEndTests(EndToEndFixture fx, ITestOutputHelper o
             Assert.Equal(1, rebooted.IdentitySlot);
             string newPassword = device.Runner.Store!.GetString(DeviceStoreKeys.Namespace, IdentityStore.SlotKey(1, DeviceStoreKeys.FallbackPasswordSuffix))!;
             Assert.NotEqual(original.FallbackPassword, newPassword);
-            using var root = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(fx.Fleet.RootCaCertificate);
             var old = await MqttTestClient.ConnectFailureAsync(MqttTestClient.Options(fx.Ports.FallbackMqtts, id + "-check", root, null, id, original.FallbackPassword, host: EndToEndFixture.Host));
             output.WriteLine("old fallback password: " + MqttTestClient.Describe(old));
             Assert.NotNull(MqttTestClient.ConnackCode(old));
