@@ -132,6 +132,9 @@ public sealed class RabbitMqNode : IDisposable
         env["RABBITMQ_CTL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
         env["RABBITMQ_CTL_DIST_PORT_MIN"] = "0";
         env["RABBITMQ_CTL_DIST_PORT_MAX"] = "0";
+        // The CLI finds plugin commands (list_mqtt_connections, ...) through the enabled-plugins file: the node's own,
+        // never the system's /etc/rabbitmq/enabled_plugins.
+        env["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(o.ConfigDir, RabbitMqNodeConfig.PluginsFile);
         if (!server)
             return;
         env["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
@@ -139,7 +142,6 @@ public sealed class RabbitMqNode : IDisposable
         env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
         env["RABBITMQ_CONFIG_FILE"] = Path.Combine(o.ConfigDir, RabbitMqNodeConfig.ConfFile);
         env["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(o.ConfigDir, RabbitMqNodeConfig.AdvancedFile);
-        env["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(o.ConfigDir, RabbitMqNodeConfig.PluginsFile);
         env["RABBITMQ_MNESIA_BASE"] = Path.Combine(o.StateDir, "mnesia");
         env["RABBITMQ_LOG_BASE"] = Path.Combine(o.StateDir, "log");
         env["RABBITMQ_PLUGINS_EXPAND_DIR"] = Path.Combine(o.StateDir, "plugins-expand");

@@ -168,10 +168,16 @@ public sealed class RenewalAuthority
             if (device is null || device.State == DeviceState.Revoked || device.PendingSerial is null || device.PendingSerial != serial)
                 return false;
             string newHash = device.PendingFallbackPasswordHash!;
-            string old = _fleet.Registry.CommitSerial(deviceId, serial);
+            // The registry is written LAST. Every step is idempotent and, until the registry shows the commit, the
+            // device's next online status (it publishes one on every connect) runs the whole commit again.
+            // Threat: committing the registry first, a crash or a failing broker admin call afterwards would leave the
+            // old serial off the CRL and the old fallback password valid for good (nothing pending is left to retry),
+            // so a leaked old key or password would keep working. Revoking before the registry commit is safe: the
+            // device shows the new serial online only after it committed the new identity itself.
             using (var pki = FleetPki.Open(_fleet))
-                Crl.Revoke(_fleet, pki, [old], _time.GetUtcNow());
+                Crl.Revoke(_fleet, pki, [device.Serial], _time.GetUtcNow());
             _passwords?.SetFallbackPasswordHash(deviceId, newHash);
+            _fleet.Registry.CommitSerial(deviceId, serial);
             Decided?.Invoke(new RenewalDecision(deviceId, "status", "committed", "none", serial));
             return true;
         }

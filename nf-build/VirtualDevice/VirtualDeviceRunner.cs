@@ -4,9 +4,11 @@ using Esp32.Virtual;
 using Esp32.Formats.AppImage;
 using Esp32.Formats.Ota;
 using IotDevice.Core.App;
+using IotDevice.Core.Connectivity;
 using IotDevice.Core.Identity;
 using IotDevice.Core.Messaging;
 using IotDevice.Core.Platform;
+using IotDevice.Core.Renewal;
 using IotDevice.Host.Adapters;
 
 namespace NfBuild.VirtualDevice;
@@ -60,6 +62,21 @@ public sealed class VirtualDeviceRunner : IDisposable
     public TimeSpan TelemetryInterval { get; set; }
 
     /// <summary>
+    /// The core's connection tunables (backoff, rejections before the fallback, ...) for every boot; null = the
+    /// firmware's defaults (what `device run` and the board use). Tests and benchmarks shorten the delays.
+    /// </summary>
+    public ConnectionSettings? ConnectionSettings { get; set; }
+
+    /// <summary>
+    /// A fresh renewal policy for each boot (the policy keeps the retry schedule, which a reboot forgets as the board's
+    /// RAM does); null = the firmware's defaults.
+    /// </summary>
+    public Func<RenewalPolicy>? RenewalPolicyFactory { get; set; }
+
+    /// <summary>How long the renewal client waits for a response (the firmware's default: 60 s).</summary>
+    public int RenewalTimeoutMs { get; set; } = 60 * 1000;
+
+    /// <summary>
     /// Loads flash.bin + efuses.json from <paramref name="directory"/>. With <paramref name="fleetDirectory"/>
     /// the device's endpoint entries in NVS are set from that fleet's fleet.json at boot (a development
     /// convenience, written into the device's NVS like a field configuration change: the core still reads
@@ -88,7 +105,8 @@ public sealed class VirtualDeviceRunner : IDisposable
         _session = new MqttNetSession(Clock);
         var log = new LogAdapter(_log);
         Application = new DeviceApplication(Clock, Store, new HostDeviceKeys(Store), new HostCrypto(), _session,
-            new CallbackRebooter(reason => _log("reboot: " + reason)), log, BuildTime(slot), boot.RunningVersion, slot.OtaIndex);
+            new CallbackRebooter(reason => _log("reboot: " + reason)), log, BuildTime(slot), boot.RunningVersion, slot.OtaIndex,
+            ConnectionSettings ?? new ConnectionSettings(), RenewalPolicyFactory?.Invoke() ?? new RenewalPolicy(), RenewalTimeoutMs);
         Application.NetworkUp = true; // the host's network; Wi-Fi association is the board's adapter's business
         return Identity;
     }

@@ -21,6 +21,9 @@ public sealed class BackendSmokeTests(BackendFixture fx, ITestOutputHelper outpu
         Assert.DoesNotContain(TestFleet.RevokedInRegistry, primary);
         var vhosts = await fx.Backend.Primary.CtlOrThrowAsync("list_vhosts", "--quiet", "--no-table-headers");
         output.WriteLine("vhosts: " + vhosts);
+        // rabbitmqctl gets the node's enabled plugins, so the MQTT plugin's commands work against the node.
+        var mqtt = await fx.Backend.Primary.CtlOrThrowAsync("list_mqtt_connections", "user", "client_id");
+        output.WriteLine("mqtt connections: " + mqtt);
         var env = await fx.Backend.Primary.CtlOrThrowAsync("eval", "application:get_env(rabbit, ssl_options).");
         output.WriteLine("ssl_options: " + env);
     }

@@ -270,6 +270,50 @@ public sealed class RenewalAuthorityTests : IDisposable
         Assert.Equal(("refused", "unknown-serial"), (stale.Status, stale.Reason));
     }
 
+    [Fact]
+    public void A_commit_that_fails_half_way_is_completed_by_the_next_online_status()
+    {
+        // The fallback node's admin fails once (rabbitmqctl timeout, node restarting) during the commit.
+        var failing = new FailingOncePasswords();
+        var authority = new RenewalAuthority(_fleet, null, _clock, failing);
+        using var key = CurrentKey("dev-a");
+        using var newKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        string oldSerial = Serial("dev-a");
+        var issued = Answer(authority.HandleRequest("dev-a", Request("dev-a", RenewalRequest.KindRenew, key, newKey).ToBytes()));
+        string newSerial = _fleet.Registry.Get("dev-a")!.PendingSerial!;
+
+        Assert.Throws<IOException>(() => authority.HandleStatus("dev-a", Status("online", newSerial)));
+        // Not recorded as committed: the commit is still pending, so it can be retried.
+        Assert.Equal(newSerial, _fleet.Registry.Get("dev-a")!.PendingSerial);
+
+        // The device's next online status (its next connect) completes it: registry, CRL and fallback password.
+        Assert.True(authority.HandleStatus("dev-a", Status("online", newSerial)));
+        var record = _fleet.Registry.Get("dev-a")!;
+        Assert.Equal(newSerial, record.Serial);
+        Assert.Null(record.PendingSerial);
+        Assert.Contains(oldSerial, Crl.Read(_fleet).RevokedSerials);
+        Assert.Equal(("dev-a", record.FallbackPasswordHash), failing.Last);
+        Assert.True(FallbackPasswords.Verify(issued.FallbackPassword, record.FallbackPasswordHash));
+        Assert.False(authority.HandleStatus("dev-a", Status("online", newSerial))); // done: nothing more to do
+    }
+
+    private sealed class FailingOncePasswords : IFallbackPasswordSetter
+    {
+        private bool _failed;
+
+        public (string Device, string Hash)? Last { get; private set; }
+
+        public void SetFallbackPasswordHash(string deviceId, string passwordHash)
+        {
+            if (!_failed)
+            {
+                _failed = true;
+                throw new IOException("fallback node unreachable");
+            }
+            Last = (deviceId, passwordHash);
+        }
+    }
+
     private static byte[] Status(string state, string serial) => new StatusReport
     {
         State = state,
