@@ -1,3 +1,5 @@
+using NfBuild.VirtualDevice;
+using IotDevice.Host.Adapters;
 using System.Security.Cryptography;
 using IotDevice.Core.Platform;
 using IotDevice.Core.Updates;
@@ -52,7 +54,7 @@ public class OtaAllocationTests(ITestOutputHelper output)
         store.SetString("iotdev", "rel_pubkey", key.ExportSubjectPublicKeyInfoPem());
         store.SetString("iotdev", "rel_0", "1.0.0");
         var flash = new MemPair();
-        var updater = new OtaUpdater(new OtaSettings("lolin32", "1.0.0"), new Host(), new MemDownloader(files), flash, flash, flash, store, new TestCrypto(), new Clock(), new Rebooter(), new NoLog());
+        var updater = new OtaUpdater(new OtaSettings("lolin32", "1.0.0"), new Host(), new MemDownloader(files), flash, flash, flash, store, new HostCrypto(), new Clock(), new Rebooter(), new NoLog());
         updater.Tick(); // start-up reads NVS
         updater.Trigger(dir + "manifest.txt");
         updater.OnStatusPublished(true);

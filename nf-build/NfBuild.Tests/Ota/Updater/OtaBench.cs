@@ -1,3 +1,4 @@
+using NfBuild.VirtualDevice;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Esp32.Formats.AppImage;
@@ -95,7 +96,7 @@ internal sealed class OtaBench
 
     public OtaUpdater Updater { get; private set; } = null!;
 
-    public TestNvsStore Store { get; private set; } = null!;
+    public VirtualNvsSecureStore Store { get; private set; } = null!;
 
     public bool PrimaryReachable { get; set; } = true;
 
@@ -129,7 +130,7 @@ internal sealed class OtaBench
         byte[] image = new FlashImageBuilder(TestDevices.ProductTable).WithPartition("ota_0", first.App).WithPartition("deploy_0", first.Deploy).Build();
         var chip = new VirtualEsp32(FlashChip.FromImage(image), new Esp32Efuses(), settings);
         chip.PowerOn();
-        var store = new TestNvsStore(chip.MountNvs());
+        var store = new VirtualNvsSecureStore(chip.MountNvs());
         store.SetString(DeviceStoreKeys.Namespace, OtaStoreKeys.ReleasePublicKey, releaseKey.ExportSubjectPublicKeyInfoPem());
         store.SetString(DeviceStoreKeys.Namespace, OtaStoreKeys.ReleaseOf(0), first.Version);
         return chip;
@@ -147,11 +148,11 @@ internal sealed class OtaBench
         _downloader = new HttpRangeDownloader(_root, TimeSpan.FromSeconds(10));
         if (Host is not null)
             AllWords.AddRange(Host.Words);
-        Store = new TestNvsStore(Chip.MountNvs());
+        Store = new VirtualNvsSecureStore(Chip.MountNvs());
         var settings = new OtaSettings(Board, "1.0.0") { ChunkSize = ChunkSize, ReportWindowSeconds = 5, RetryDelaySeconds = 1 };
         Host = new BenchHost();
         Updater = new OtaUpdater(settings, Host, _downloader, new VirtualOtaSlotWriter(Chip), new VirtualDeploySlots(Chip),
-            new VirtualOtaSlots(Chip), Store, new TestCrypto(), Clock, new CallbackRebooter(_ => { }), new ListLog(Log));
+            new VirtualOtaSlots(Chip), Store, new HostCrypto(), Clock, new CallbackRebooter(_ => { }), new ListLog(Log));
     }
 
     /// <summary>
