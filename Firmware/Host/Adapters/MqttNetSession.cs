@@ -60,9 +60,10 @@ public sealed class MqttNetSession : IMqttSession
     }
 
     /// <summary>
-    /// TLS sessions currently open by any <see cref="MqttNetSession"/> in this process (counted from the
-    /// completed handshake until the stream is disposed). The ESP32 has RAM for one mbedTLS session at a
-    /// time, so the OTA tests assert that this never exceeds one.
+    /// MQTT TLS sessions currently open by any <see cref="MqttNetSession"/> in this process (counted from the
+    /// completed handshake until the stream is disposed). Each is also counted in the process-wide
+    /// <see cref="TlsSessionCounter"/> with the HTTPS downloads: the ESP32 has RAM for one mbedTLS session at
+    /// a time, so the tests assert that the whole count never exceeds one.
     /// </summary>
     public static int OpenSessions => Volatile.Read(ref s_openSessions);
 
@@ -298,9 +299,17 @@ public sealed class MqttNetSession : IMqttSession
         return text.ToString();
     }
 
-    internal static void SessionOpened() => Interlocked.Increment(ref s_openSessions);
+    internal static void SessionOpened()
+    {
+        Interlocked.Increment(ref s_openSessions);
+        TlsSessionCounter.Opened(); // the process-wide count the one-TLS-session-at-a-time tests read
+    }
 
-    internal static void SessionClosed() => Interlocked.Decrement(ref s_openSessions);
+    internal static void SessionClosed()
+    {
+        Interlocked.Decrement(ref s_openSessions);
+        TlsSessionCounter.Closed();
+    }
 
     /// <summary>
     /// Makes the TCP connection and the TLS 1.2 handshake for MQTTnet, remembering how far it got and
