@@ -25,7 +25,7 @@ public sealed record EmbeddedBackendOptions
 /// endpoint (server-authenticated TLS, password login, vhost fallback), each an MQTTnet server with the users and
 /// permissions of <see cref="BrokerRules"/>, the renewal service hung off both. README "Embedded backend".
 /// </summary>
-public sealed class EmbeddedBackend : IAsyncDisposable
+public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbackPasswordSetter
 {
     private readonly FleetDirectory _fleet;
     private readonly FleetClientCertificates _clients;
@@ -71,6 +71,14 @@ public sealed class EmbeddedBackend : IAsyncDisposable
         var devices = _fleet.Registry.Load().Devices;
         await Primary.ReplaceUsersAsync(BrokerRules.Users(BrokerRole.Primary, devices));
         await Fallback.ReplaceUsersAsync(BrokerRules.Users(BrokerRole.Fallback, devices));
+    }
+
+    /// <summary>The renewal authority's commit: the fallback endpoint's user gets the new password hash (the registry
+    /// already holds it). A device without a fallback user yet gets one.</summary>
+    public void SetFallbackPasswordHash(string deviceId, string passwordHash)
+    {
+        if (!Fallback.SetPasswordHash(deviceId, passwordHash))
+            ReloadRegistryAsync().GetAwaiter().GetResult();
     }
 
     /// <summary>pki/server.pem (leaf, then the issuing CA) with pki/server.key, re-imported through PKCS#12 for SslStream on Linux.</summary>

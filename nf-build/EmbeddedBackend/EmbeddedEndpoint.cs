@@ -81,7 +81,7 @@ public sealed class EmbeddedEndpoint : IAsyncDisposable
         await Server.StartAsync();
         if (_renewal is not null)
             _renewalWorker = Task.Run(RenewalLoop);
-        _log($"{Role.DirectoryName()}: mqtts://127.0.0.1:{Port} (vhost {Vhost}, {(Role == BrokerRole.Primary ? "certificate login" : "password login")})");
+        _log($"{Role.DirectoryName()}: mqtts://{_adapter.Address}:{Port} (vhost {Vhost}, {(Role == BrokerRole.Primary ? "certificate login" : "password login")})");
     }
 
     private void Refuse(string what)
@@ -254,6 +254,17 @@ public sealed class EmbeddedEndpoint : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Sets one user's password hash (a committed renewal's new fallback password); live connections stay, as on RabbitMQ.</summary>
+    internal bool SetPasswordHash(string name, string passwordHash)
+    {
+        var users = new Dictionary<string, BrokerUser>(_users, StringComparer.Ordinal);
+        if (!users.TryGetValue(name, out var user))
+            return false;
+        users[name] = user with { PasswordHash = passwordHash };
+        _users = users;
+        return true;
     }
 
     /// <summary>Replaces the users; connections of users that no longer exist are closed.</summary>

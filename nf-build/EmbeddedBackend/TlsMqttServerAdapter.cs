@@ -57,8 +57,11 @@ public sealed class TlsMqttServerAdapter : IMqttServerAdapter
         _protocols = protocols;
         _listener = new TcpListener(bind ?? IPAddress.Loopback, port);
         _listener.Start();
+        Address = ((IPEndPoint)_listener.LocalEndpoint).Address;
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
     }
+
+    public IPAddress Address { get; }
 
     public int Port { get; }
 
