@@ -41,14 +41,14 @@ public sealed record RabbitMqNodeConfig(BrokerRole Role, string Vhost, int Mqtts
 /// </summary>
 public static class RabbitMqConfigWriter
 {
-    public const string RenewalServiceUser = DeviceIds.RenewalService;
+    public const string RenewalServiceUser = BrokerRules.RenewalServiceUser;
     /// <summary>The renewal service's durable request queue, one per vhost (node).</summary>
-    public const string RenewalQueue = "renewal-requests";
-    public const string RequestBindingKey = "devices.*.renew.request";
+    public const string RenewalQueue = BrokerRules.RenewalQueue;
+    public const string RequestBindingKey = BrokerRules.RequestBindingKey;
     /// <summary>The renewal service's durable queue of device status messages, on the primary only: the renewal
     /// authority commits a renewed certificate when the device's status there shows the new serial.</summary>
-    public const string StatusQueue = "renewal-status";
-    public const string StatusBindingKey = "devices.*.status";
+    public const string StatusQueue = BrokerRules.StatusQueue;
+    public const string StatusBindingKey = BrokerRules.StatusBindingKey;
 
     public sealed record Result(RabbitMqNodeConfig Primary, RabbitMqNodeConfig Fallback, IReadOnlyList<string> Warnings);
 
@@ -213,34 +213,28 @@ public static class RabbitMqConfigWriter
 
     private static string ErlangString(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    /// <summary>Device resource permissions: only its own MQTT subscription queues (3.10 expands variables in topic
-    /// permissions only, so the queue names are spelled out).</summary>
-    public static (string Configure, string Write, string Read) DevicePermissions(string id)
+    /// <summary>Device resource permissions, from <see cref="BrokerRules"/>: only its own MQTT subscription queues.</summary>
+    public static (string Configure, string Write, string Read) DevicePermissions(string id) =>
+        BrokerRules.Device(BrokerRole.Primary, id).ResourcePermissions;
+
+    /// <summary>Device topic permissions on amq.topic, from <see cref="BrokerRules"/> ({username} = certificate CN on the
+    /// primary, the login name on the fallback; never {client_id}, which a client chooses freely).</summary>
+    public static (string Write, string Read) DeviceTopicPermissions(BrokerRole role)
     {
-        string queues = $"mqtt-subscription-{id}qos[01]";
-        return ($"^{queues}$", $"^(amq\\.topic|{queues})$", $"^(amq\\.topic|{queues})$");
+        var (write, read) = BrokerRules.DeviceTopics(role);
+        return (write.Regex, read.Regex);
     }
 
-    /// <summary>Device topic permissions on amq.topic ({username} = certificate CN on the primary, the login name on the fallback;
-    /// never {client_id}, which a client chooses freely).</summary>
-    public static (string Write, string Read) DeviceTopicPermissions(BrokerRole role) => role == BrokerRole.Primary
-        ? ("^devices\\.{username}\\.(telemetry|status|renew\\.request)$", "^devices\\.{username}\\.(commands|renew\\.response)$")
-        : ("^devices\\.{username}\\.(status|renew\\.request)$", "^devices\\.{username}\\.renew\\.response$");
+    /// <summary>The renewal service's own queues only (<see cref="BrokerRules.RenewalService"/>).</summary>
+    public static (string Configure, string Write, string Read) RenewalServicePermissions(BrokerRole role) =>
+        BrokerRules.RenewalService(role).ResourcePermissions;
 
-    /// <summary>The renewal service's own queues only: renewal-requests on both nodes, renewal-status on the primary.</summary>
-    public static (string Configure, string Write, string Read) RenewalServicePermissions(BrokerRole role)
+    /// <summary>The renewal service's topic permissions (<see cref="BrokerRules.RenewalService"/>).</summary>
+    public static (string Write, string Read) RenewalServiceTopicPermissions(BrokerRole role)
     {
-        string queues = role == BrokerRole.Primary ? $"({RenewalQueue}|{StatusQueue})" : RenewalQueue;
-        return ($"^{queues}$", $"^(amq\\.topic|{queues})$", $"^(amq\\.topic|{queues})$");
+        var rights = BrokerRules.RenewalService(role);
+        return (rights.Write.Regex, rights.Read.Regex);
     }
-
-    /// <summary>The renewal service reads request keys (the binding key devices.*.renew.request included) and, on the
-    /// primary, status keys (the commit feed: a device's status shows the serial it runs), and writes response keys only.
-    /// Never telemetry or commands.</summary>
-    public static (string Write, string Read) RenewalServiceTopicPermissions(BrokerRole role) =>
-        ("^devices\\.[a-z0-9-]{1,32}\\.renew\\.response$", role == BrokerRole.Primary
-            ? "^devices\\.(\\*|[a-z0-9-]{1,32})\\.(renew\\.request|status)$"
-            : "^devices\\.(\\*|[a-z0-9-]{1,32})\\.renew\\.request$");
 
     private static string Definitions(BrokerRole role, string vhost, IReadOnlyList<DeviceRecord> devices)
     {
@@ -252,10 +246,9 @@ public static class RabbitMqConfigWriter
             w.WriteString("rabbitmq_version", "3.10.8");
             w.WriteStartArray("users");
             // Revoked devices get no user: even with a valid certificate and a stale CRL, they cannot log in.
-            var users = devices.Where(d => IsActive(d) && (role == BrokerRole.Primary || HasFallbackPassword(d))).ToList();
-            foreach (var d in users)
-                User(w, d.Id, role == BrokerRole.Primary ? "" : d.FallbackPasswordHash);
-            User(w, RenewalServiceUser, "");
+            var users = BrokerRules.Users(role, devices);
+            foreach (var u in users)
+                User(w, u.Name, u.PasswordHash);
             w.WriteEndArray();
             w.WriteStartArray("vhosts");
             w.WriteStartObject();
@@ -263,14 +256,12 @@ public static class RabbitMqConfigWriter
             w.WriteEndObject();
             w.WriteEndArray();
             w.WriteStartArray("permissions");
-            foreach (var d in users)
-                Permission(w, d.Id, vhost, DevicePermissions(d.Id));
-            Permission(w, RenewalServiceUser, vhost, RenewalServicePermissions(role));
+            foreach (var u in users)
+                Permission(w, u.Name, vhost, u.Rights.ResourcePermissions);
             w.WriteEndArray();
             w.WriteStartArray("topic_permissions");
-            foreach (var d in users)
-                TopicPermission(w, d.Id, vhost, DeviceTopicPermissions(role));
-            TopicPermission(w, RenewalServiceUser, vhost, RenewalServiceTopicPermissions(role));
+            foreach (var u in users)
+                TopicPermission(w, u.Name, vhost, (u.Rights.Write.Regex, u.Rights.Read.Regex));
             w.WriteEndArray();
             foreach (var empty in new[] { "parameters", "global_parameters", "policies", "queues", "exchanges", "bindings" })
             {

@@ -6,7 +6,7 @@ using NfBuild.Fleet;
 namespace NfBuild.Cli.Commands;
 
 /// <summary>
-/// `backend rabbitmq write|start` and `backend renewal`: the RabbitMQ backend of a fleet directory (README.md, "RabbitMQ backend").
+/// `backend rabbitmq write|start`, `backend renewal` and `backend embedded start`: the RabbitMQ backend of a fleet directory (README.md, "RabbitMQ backend").
 /// </summary>
 internal static class BackendCommand
 {
@@ -18,6 +18,9 @@ internal static class BackendCommand
         rabbit.Add(Start());
         backend.Add(rabbit);
         backend.Add(Renewal());
+        var embedded = new Command("embedded", "The fleet's broker in-process (MQTTnet): primary and fallback endpoints with the RabbitMQ definitions' rules, the renewal service built in.");
+        embedded.Add(EmbeddedStart());
+        backend.Add(embedded);
         backend.Add(ApacheCommand.Create());
         return backend;
     }
@@ -164,6 +167,70 @@ internal static class BackendCommand
                             output.WriteLine("CRL re-signed (next update in 30 days)");
                     try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
                 }
+                return 0;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Hands the renewal authority's password rotation to the embedded backend once it runs.</summary>
+    private sealed class DeferredPasswords : IFallbackPasswordSetter
+    {
+        public IFallbackPasswordSetter? Target { get; set; }
+
+        public void SetFallbackPasswordHash(string deviceId, string passwordHash) =>
+            (Target ?? throw new InvalidOperationException("embedded backend not started")).SetFallbackPasswordHash(deviceId, passwordHash);
+    }
+
+    private static Command EmbeddedStart()
+    {
+        var fleet = FleetDir();
+        var bind = Bind();
+        var crl = CrlCheck();
+        var noRenewal = new Option<bool>("--no-renewal") { Description = "Do not run the renewal service (requests are accepted and dropped)." };
+        var command = new Command("start", "Run both endpoints on fleet.json's MQTTS ports (and the renewal service) in the foreground until Ctrl-C.") { fleet, bind, crl, noRenewal };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var layout = Layout(parse.GetValue(fleet)!);
+            var output = parse.InvocationConfiguration.Output;
+            var write = WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!);
+            var passwords = new DeferredPasswords();
+            IRenewalHandler? handler = null;
+            if (!parse.GetValue(noRenewal))
+            {
+                var authority = new RenewalAuthority(layout, passwords: passwords);
+                authority.Decided += decision => output.WriteLine("renewal: " + decision);
+                handler = new AuthorityRenewalHandler(authority);
+            }
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                await using var backend = await NfBuild.EmbeddedBackend.EmbeddedBackend.StartAsync(layout, new NfBuild.EmbeddedBackend.EmbeddedBackendOptions
+                {
+                    BindAddress = System.Net.IPAddress.Parse(write.BindAddress),
+                    CrlCheck = write.CrlCheck,
+                    Renewal = handler,
+                    Log = output.WriteLine,
+                });
+                passwords.Target = backend;
+                output.WriteLine(handler is null ? "renewal service: off" : "renewal service: in-process (renewal authority)");
+                output.WriteLine("running; Ctrl-C stops");
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
+                while (!linked.IsCancellationRequested)
+                {
+                    // As `backend renewal`: keep the CRL fresh (read by the endpoints at every handshake).
+                    using (var pki = FleetPki.Open(layout))
+                        if (Crl.Refresh(layout, pki, FleetPki.Now()))
+                            output.WriteLine("CRL re-signed (next update in 30 days)");
+                    try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
+                }
+                output.WriteLine("stopped");
                 return 0;
             }
             finally

@@ -12,21 +12,22 @@ using MQTTnet.Implementations;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using NfBuild.EmbeddedBackend;
 
 namespace NfBuild.Tests.HostAdapters;
 
 /// <summary>
 /// A real MQTT broker (MQTTnet.Server 5.2) in-process behind real TLS on 127.0.0.1. The TLS listener is
-/// this class's own server adapter so that, like RabbitMQ, the broker sends its certificate chain (leaf +
+/// the embedded backend's <see cref="TlsMqttServerAdapter"/> so that, like RabbitMQ, the broker sends its certificate chain (leaf +
 /// issuing CA: MQTTnet's built-in TLS endpoint sends only what the OS store can complete) and checks client
 /// certificates during the handshake against a test root (chain, EKU clientAuth, expiry), as
 /// <c>verify_peer</c> + <c>fail_if_no_peer_cert</c> do.
 /// </summary>
 public sealed class TlsTestBroker : IAsyncDisposable
 {
-    private readonly TlsServerAdapter _adapter;
+    private readonly TlsMqttServerAdapter _adapter;
 
-    private TlsTestBroker(MqttServer server, TlsServerAdapter adapter)
+    private TlsTestBroker(MqttServer server, TlsMqttServerAdapter adapter)
     {
         Server = server;
         _adapter = adapter;
@@ -51,7 +52,9 @@ public sealed class TlsTestBroker : IAsyncDisposable
     public static async Task<TlsTestBroker> StartAsync(X509Certificate2 server, X509Certificate2 issuing, X509Certificate2? clientRoot,
         Func<ValidatingConnectionEventArgs, MqttConnectReasonCode>? login = null, SslProtocols protocols = SslProtocols.Tls12)
     {
-        var adapter = new TlsServerAdapter(server, issuing, clientRoot, protocols);
+        var adapter = clientRoot is null
+            ? new TlsMqttServerAdapter(server, [issuing], ClientCertificateMode.None, null, protocols)
+            : new TlsMqttServerAdapter(server, [issuing], ClientCertificateMode.Required, (leaf, chain) => ValidateClient(leaf, chain, clientRoot), protocols);
         var options = new MqttServerOptionsBuilder().WithoutDefaultEndpoint().WithPersistentSessions().Build();
         var mqtt = new MqttServerFactory().CreateMqttServer(options, [adapter]);
         var broker = new TlsTestBroker(mqtt, adapter);
@@ -86,155 +89,17 @@ public sealed class TlsTestBroker : IAsyncDisposable
         return port;
     }
 
-    private sealed class TlsServerAdapter : IMqttServerAdapter
+    /// <summary>Broker-side client certificate check: chain to the test root only, clientAuth, valid now.</summary>
+    private static string? ValidateClient(X509Certificate2 leaf, X509Chain? platformChain, X509Certificate2 clientRoot)
     {
-        private static readonly Oid ClientAuth = new(TestPki.ClientAuth);
-        private readonly SslStreamCertificateContext _serverContext;
-        private readonly X509Certificate2? _clientRoot;
-        private readonly SslProtocols _protocols;
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly ConcurrentDictionary<TcpClient, byte> _connections = new();
-        private IMqttNetLogger _logger = MqttNetNullLogger.Instance;
-
-        public TlsServerAdapter(X509Certificate2 server, X509Certificate2 issuing, X509Certificate2? clientRoot, SslProtocols protocols)
-        {
-            _serverContext = SslStreamCertificateContext.Create(server, [issuing], offline: true);
-            _clientRoot = clientRoot;
-            _protocols = protocols;
-            _listener.Start();
-            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        }
-
-        public int Port { get; }
-
-        public ConcurrentQueue<string> Refusals { get; } = new();
-
-        public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
-
-        public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
-        {
-            _logger = logger;
-            _ = Task.Run(AcceptLoop);
-            return Task.CompletedTask;
-        }
-
-        private int _stopped;
-
-        public Task StopAsync()
-        {
-            if (Interlocked.Exchange(ref _stopped, 1) != 0)
-                return Task.CompletedTask;
-            _stop.Cancel();
-            _listener.Stop();
-            foreach (var connection in _connections.Keys)
-                connection.Dispose();
-            return Task.CompletedTask;
-        }
-
-        public void Dispose() => StopAsync();
-
-        public void DropConnections()
-        {
-            foreach (var connection in _connections.Keys)
-            {
-                connection.Client.LingerState = new LingerOption(true, 0); // RST, like a vanished peer
-                connection.Dispose();
-            }
-        }
-
-        private async Task AcceptLoop()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient tcp;
-                try
-                {
-                    tcp = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (Exception) when (_stop.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (SocketException)
-                {
-                    continue;
-                }
-                _ = Task.Run(() => Serve(tcp));
-            }
-        }
-
-        private async Task Serve(TcpClient tcp)
-        {
-            _connections[tcp] = 0;
-            try
-            {
-                var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
-                try
-                {
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificateContext = _serverContext,
-                        ClientCertificateRequired = _clientRoot is not null,
-                        RemoteCertificateValidationCallback = _clientRoot is null ? null : ValidateClient,
-                        EnabledSslProtocols = _protocols,
-                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                        // A resumed session carries no client certificate to the .NET server's callback.
-                        AllowTlsResume = false,
-                    }, _stop.Token);
-                }
-                catch (Exception e)
-                {
-                    Refusals.Enqueue("handshake: " + e.GetType().Name + ": " + e.Message);
-                    await ssl.DisposeAsync();
-                    return;
-                }
-
-                X509Certificate2? clientCertificate = ssl.RemoteCertificate is { } rc ? new X509Certificate2(rc) : null;
-                var channel = new MqttTcpChannel(ssl, tcp.Client.RemoteEndPoint!, tcp.Client.LocalEndPoint!, clientCertificate!);
-                var adapter = new MqttChannelAdapter(channel, new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535)), _logger);
-                try
-                {
-                    if (ClientHandler is { } handler)
-                        await handler(adapter);
-                }
-                finally
-                {
-                    adapter.Dispose();
-                }
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
-            {
-                // the client or the broker went away
-            }
-            finally
-            {
-                _connections.TryRemove(tcp, out _);
-                tcp.Dispose();
-            }
-        }
-
-        /// <summary>Broker-side client certificate check: chain to the test root only, clientAuth, valid now.</summary>
-        private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? platformChain, SslPolicyErrors errors)
-        {
-            if (certificate is null)
-            {
-                Refusals.Enqueue("no client certificate");
-                return false;
-            }
-            using var leaf = new X509Certificate2(certificate);
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(_clientRoot!);
-            if (platformChain is not null)
-                chain.ChainPolicy.ExtraStore.AddRange(platformChain.ChainPolicy.ExtraStore);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.ApplicationPolicy.Add(ClientAuth);
-            chain.ChainPolicy.DisableCertificateDownloads = true;
-            if (chain.Build(leaf))
-                return true;
-            Refusals.Enqueue("client certificate " + leaf.Subject + ": " + string.Join("; ", chain.ChainStatus.Select(s => s.Status.ToString())));
-            return false;
-        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(clientRoot);
+        if (platformChain is not null)
+            chain.ChainPolicy.ExtraStore.AddRange(platformChain.ChainPolicy.ExtraStore);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(TestPki.ClientAuth));
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        return chain.Build(leaf) ? null : string.Join("; ", chain.ChainStatus.Select(s => s.Status.ToString()));
     }
 }
