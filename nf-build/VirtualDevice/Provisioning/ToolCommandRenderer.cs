@@ -24,7 +24,8 @@ public sealed record ToolContext(string Port, string WorkDirectory, int Baud = 4
 /// (no-reset: the board must not boot its bootloader before the eFuses are burned, or a bootloader built with
 /// flash encryption would encrypt the already encrypted flash with a key of its own),
 /// <c>espefuse --chip esp32 --port P --do-not-confirm burn-key flash_encryption K</c>,
-/// <c>… burn-efuse NAME VALUE …</c>, <c>… write-protect-efuse NAME</c>.
+/// <c>… burn-efuse NAME VALUE …</c> (decimal values: espefuse hands them to bitstring as <c>uint:7=127</c>, <c>bool=1</c>),
+/// <c>… write-protect-efuse NAME</c>.
 /// <see cref="WriteWorkFileStep"/>s are nf-build's own work and have no command.
 /// </summary>
 public static class ToolCommandRenderer
@@ -57,7 +58,7 @@ public static class ToolCommandRenderer
                 ["--chip", "esp32", "--port", context.Port, "--baud", context.Baud.ToString(CultureInfo.InvariantCulture), "--before", "default-reset", "--after", "no-reset", "write-flash",
                  .. w.Writes.SelectMany(x => new[] { Hex(x.Address), F(x.File) })], step),
             BurnKeyStep k => new ToolCommand(Espefuse, [.. efuse, "burn-key", "flash_encryption", F(k.KeyFile)], step),
-            BurnEfuseStep b => new ToolCommand(Espefuse, [.. efuse, "burn-efuse", .. b.Values.SelectMany(v => new[] { v.Field, Hex(v.Value) })], step),
+            BurnEfuseStep b => new ToolCommand(Espefuse, [.. efuse, "burn-efuse", .. b.Values.SelectMany(v => new[] { v.Field, v.Value.ToString(CultureInfo.InvariantCulture) })], step),
             WriteProtectEfuseStep p => new ToolCommand(Espefuse, [.. efuse, "write-protect-efuse", p.Field], step),
             _ => throw new ArgumentException($"no tool command for step {step.GetType().Name}"),
         };
