@@ -43,6 +43,9 @@ public sealed record ProvisionOptions
 
     public string? DeployPath { get; init; }
 
+    /// <summary>The chip generates the key on its first boot (nothing encrypted on the host, no eFuse burned by the tools).</summary>
+    public bool OnChipKey { get; init; }
+
     /// <summary>An existing flash encryption key file instead of a generated one.</summary>
     public string? FlashKeyPath { get; init; }
 
@@ -64,6 +67,7 @@ public sealed record ProvisionOptions
         AppPath = AppPath,
         DeployPath = DeployPath,
         FlashKeyPath = FlashKeyPath,
+        OnChipKey = OnChipKey,
         AppVersion = AppVersion,
         SecureVersion = SecureVersion,
         AppBuildTime = AppBuildTime,
@@ -124,6 +128,15 @@ public static class VirtualProvisioner
         if (File.Exists(Path.Combine(outputDirectory, VirtualEsp32.FlashFileName)))
             throw new IOException($"{outputDirectory} already holds a virtual device ({VirtualEsp32.FlashFileName}); choose an empty folder");
         var (flash, efuses) = VirtualPlanExecutor.Execute(plan);
+        if (plan.FirstBootEncrypts)
+        {
+            // On-chip key: the first boot is part of provisioning (the bootloader generates the key, encrypts in
+            // place and burns the eFuses); the saved device is the one after that boot.
+            var device = new VirtualEsp32(flash, efuses, SecuritySettings.Secure with { ReleaseMode = plan.Mode == ProvisioningMode.Release });
+            BootReport first = device.PowerOn();
+            if (!first.EncryptedOnThisBoot || !efuses.FlashEncryptionEnabled)
+                throw new Esp32FormatException("the first boot did not enable flash encryption");
+        }
         string version = VerifyBoots(flash, efuses, plan.DeviceId);
         SaveAtomically(new VirtualEsp32(flash, efuses, DeviceSettings(efuses)), outputDirectory);
         return new ProvisionResult(Path.GetFullPath(outputDirectory), plan.Encrypted, version);

@@ -37,12 +37,13 @@ internal static class DeviceCommand
         var app = new Option<FileInfo?>("--app") { Description = "nanoCLR app image for ota_0 (default: the placeholder, virtual ESP32 only); required on a real board." };
         var deploy = new Option<FileInfo?>("--deploy") { Description = "Managed-code deployment for deploy_0." };
         var flashKey = new Option<FileInfo?>("--flash-key") { Description = "Use this 32-byte flash encryption key file instead of generating one for the device." };
+        var onChip = new Option<bool>("--on-chip-key") { Description = "Let the chip generate its key on the first boot (bootloader built with flash encryption on): nothing encrypted on the host, no eFuse burned by the tools." };
         var baud = new Option<int>("--baud") { Description = "esptool write baud rate.", DefaultValueFactory = _ => 460800, CustomParser = NumberParser.ParseIntArgument };
         var seed = new Option<long?>("--test-key-seed") { Description = "TESTS ONLY: deterministic keys and placeholder build time from this seed.", Hidden = true };
         var command = new Command("provision",
             "Provision one device of a fleet: per-device flash encryption key, NVS (identity, CA, Wi-Fi, fallback credentials, rel_pubkey) encrypted with its nvs_keys, " +
             "encrypted bootloader/table/otadata/app/deploy/nvs_keys, eFuses for development or release mode. On a board (--port, with --dry-run to review), or a virtual Lolin32 (--virtual).")
-            { fleet, id, target, port, dryRun, workDir, mode, confirm, plain, partitions, bootloader, app, deploy, flashKey, baud, seed };
+            { fleet, id, target, port, dryRun, workDir, mode, confirm, plain, partitions, bootloader, app, deploy, flashKey, onChip, baud, seed };
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
@@ -70,6 +71,7 @@ internal static class DeviceCommand
                 AppPath = parse.GetValue(app)?.FullName,
                 DeployPath = parse.GetValue(deploy)?.FullName,
                 FlashKeyPath = parse.GetValue(flashKey)?.FullName,
+                OnChipKey = parse.GetValue(onChip),
                 Random = testSeed is { } s ? new SeededProvisioningRandom(s) : SystemProvisioningRandom.Instance,
                 AppBuildTime = testSeed is null ? null : new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc),
             };
@@ -90,19 +92,23 @@ internal static class DeviceCommand
                         o.WriteLine(line);
                     o.WriteLine($"# dry run: no board was touched; the work files above are in {work} (they include the flash encryption key and nvs_keys: delete the folder when done)");
                     if (plan.HasIrreversibleSteps)
-                        o.WriteLine("# a real run of this sequence burns eFuses and needs --confirm-irreversible");
+                        o.WriteLine(plan.FirstBootEncrypts
+                        ? "# after these writes, the board's first boot generates its key and burns the eFuses: a real run needs --confirm-irreversible"
+                        : "# a real run of this sequence burns eFuses and needs --confirm-irreversible");
                     return 0;
                 }
                 // Refuse before touching the board; the revision decides whether UART_DOWNLOAD_DIS is part of release mode.
                 BoardProvisioner.CheckConfirmation(ProvisioningPlanBuilder.Build(request with { Random = new SeededProvisioningRandom(0) }), parse.GetValue(confirm));
                 var board = new BoardProvisioner(new ProcessToolRunner(), o);
-                ChipInfo chip = board.CheckPreconditions(serial!, options.Encrypt, work);
+                ChipInfo chip = board.CheckPreconditions(serial!, options.Encrypt && !options.OnChipKey, work);
                 o.WriteLine($"{serial}: {chip.Description} (revision v{chip.RevisionMajor}.{chip.RevisionMinor}), esptool {chip.EsptoolVersion}, eFuses blank");
                 ProvisioningPlan real = ProvisioningPlanBuilder.Build(request with { ChipRevisionMajor = chip.RevisionMajor });
                 foreach (string note in real.Notes)
                     o.WriteLine("note: " + note);
                 board.Execute(real, context);
-                o.WriteLine($"provisioned {deviceId} on {serial} in {options.Mode.ToString().ToLowerInvariant()} mode; key and plaintext nvs_keys deleted from {work}. Reset the board (EN) to boot it.");
+                o.WriteLine(real.FirstBootEncrypts
+                    ? $"wrote {deviceId} to {serial} in plaintext; reset the board (EN): its first boot generates the key, encrypts the flash and burns the eFuses ({options.Mode.ToString().ToLowerInvariant()} mode, as the bootloader was built). Do not interrupt it."
+                    : $"provisioned {deviceId} on {serial} in {options.Mode.ToString().ToLowerInvariant()} mode; key and plaintext nvs_keys deleted from {work}. Reset the board (EN) to boot it.");
                 o.WriteLine("the bundle still holds the device's private key and fallback password: delete it once the device is provisioned");
                 return 0;
             }

@@ -104,6 +104,38 @@ public sealed class DryRunInterpreterTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public void OnChipKey_WritesPlaintextAndBurnsNothing_AndTheFirstBootEncrypts()
+    {
+        string work = Path.Combine(_bundle.FleetDirectory, "work-onchip");
+        var dry = Cli("device", "provision", _bundle.FleetDirectory, _bundle.DeviceId, "--port", "/dev/ttyUSB7", "--dry-run", "--on-chip-key", "--work-dir", work);
+        Assert.True(dry.Exit == 0, dry.Err);
+        var commands = ToolInterpreter.CommandLines(dry.Out);
+        Assert.Equal(["esptool"], commands.Select(c => c[0]));
+        Assert.Contains("first boot generates its key", dry.Out);
+        Assert.False(File.Exists(Path.Combine(work, "flash_encryption_key.bin")));
+
+        var interpreter = new ToolInterpreter();
+        foreach (var command in commands)
+            interpreter.Run(command);
+        Assert.False(interpreter.Efuses.HasFlashEncryptionKey);
+        // The board's first boot (bootloader built with flash encryption): key generated on the chip, flash encrypted in place.
+        var device = new VirtualEsp32(interpreter.Chip, interpreter.Efuses, SecuritySettings.Secure);
+        BootReport boot = device.PowerOn();
+        Assert.True(boot.EncryptedOnThisBoot);
+        Assert.Equal(Esp32FlashEncryptionMode.Development, device.Efuses.FlashEncryptionMode);
+        Assert.Equal(_bundle.DeviceId, new VirtualNvsSecureStore(device.MountNvs()).GetString("iotdev", "dev_id"));
+        Assert.True(device.Flash.Dump().AsSpan().IndexOf(Encoding.ASCII.GetBytes(_bundle.FallbackPassword)) < 0);
+
+        string dir = _bundle.NewOutputDirectory();
+        var virt = Cli("device", "provision", _bundle.FleetDirectory, _bundle.DeviceId, "--virtual", dir, "--on-chip-key", "--mode", "release");
+        Assert.True(virt.Exit == 0, virt.Err);
+        var saved = VirtualProvisioner.Load(dir);
+        Assert.Equal(Esp32FlashEncryptionMode.Release, saved.Efuses.FlashEncryptionMode);
+        saved.PowerOn();
+        Assert.Equal(_bundle.KeyPem, new VirtualNvsSecureStore(saved.MountNvs()).GetString("iotdev", "id0_key"));
+    }
+
+    [Fact]
     public void DryRun_NamesItsWorkDir_WritesTheKeyFilesPrivately_AndSaysARealRunNeedsConfirmation()
     {
         var dry = Cli("device", "provision", _bundle.FleetDirectory, _bundle.DeviceId, "--port", "/dev/ttyUSB7", "--dry-run");

@@ -37,7 +37,8 @@ public sealed partial class BoardProvisioner(IToolRunner tools, TextWriter log)
     {
         if (!plan.HasIrreversibleSteps || confirmIrreversible)
             return;
-        var burns = plan.Steps.Where(s => s.Irreversible).Select(s => s.Summary);
+        var burns = plan.Steps.Where(s => s.Irreversible).Select(s => s.Summary)
+            .Concat(plan.FirstBootEncrypts ? ["the first boot generates the flash encryption key and burns it with the flash encryption eFuses"] : []);
         throw new ProvisioningException(
             $"refusing: this provisioning burns eFuses, which can never be undone ({string.Join("; ", burns)}); " +
             "run with --dry-run to review the commands, then again with --confirm-irreversible");

@@ -108,7 +108,14 @@ public sealed class ProvisioningPlan
     /// <summary>Warnings for the operator (placeholder images, missing bootloader…).</summary>
     public IReadOnlyList<string> Notes { get; }
 
-    public bool HasIrreversibleSteps => Steps.Any(s => s.Irreversible);
+    /// <summary>
+    /// On-chip key generation: the tools burn nothing, but the board's first boot generates the key, encrypts the
+    /// flash and burns the eFuses (development or release mode as the bootloader was built).
+    /// </summary>
+    public bool FirstBootEncrypts { get; init; }
+
+    /// <summary>Running the plan on a board (and resetting it) changes eFuses for ever.</summary>
+    public bool HasIrreversibleSteps => FirstBootEncrypts || Steps.Any(s => s.Irreversible);
 
     /// <summary>
     /// Release mode disables the ROM's encrypted download (DISABLE_DL_ENCRYPT…) and, on v3 chips, UART download

@@ -36,6 +36,15 @@ public sealed record ProvisioningRequest
     /// <summary>The managed-code deployment for deploy_0; null: none written.</summary>
     public string? DeployPath { get; init; }
 
+    /// <summary>
+    /// On-chip key generation: nothing is encrypted on the host and no eFuse is burned by the tools; the bootloader
+    /// (built with CONFIG_SECURE_FLASH_ENC_ENABLED and the mode's Kconfig) generates the key inside the chip on the
+    /// first boot, encrypts bootloader, table, apps, otadata, nvs_keys and encrypted partitions in place and burns the
+    /// eFuses. Nobody ever sees the key. NVS is still NVS-encrypted on the host with nvs_keys written in plaintext,
+    /// which that first boot encrypts.
+    /// </summary>
+    public bool OnChipKey { get; init; }
+
     /// <summary>An existing 32-byte flash encryption key file (espsecure byte order) instead of a generated one.</summary>
     public string? FlashKeyPath { get; init; }
 
@@ -75,6 +84,9 @@ public static class ProvisioningPlanBuilder
         DeviceTopics.ValidateDeviceId(request.DeviceId);
         if (!request.Encrypt && request.Mode == ProvisioningMode.Release)
             throw new ArgumentException("release mode needs flash encryption (drop --no-encryption)");
+        if (request.OnChipKey && (!request.Encrypt || request.FlashKeyPath is not null))
+            throw new ArgumentException("--on-chip-key cannot be combined with --no-encryption or --flash-key");
+        bool hostEncrypts = request.Encrypt && !request.OnChipKey;
         string bundle = VirtualProvisioner.BundleDirectory(request.FleetDirectory, request.DeviceId);
         string csv = Path.Combine(bundle, "nvs.csv");
         if (!File.Exists(csv))
@@ -97,12 +109,12 @@ public static class ProvisioningPlanBuilder
         void Add(string file, byte[] contents, string what, bool secret, uint address, bool encrypt)
         {
             files.Add(new WriteWorkFileStep(file, PadTo16(contents), what, secret));
-            writes.Add((new FlashWrite(address, file, what), encrypt && request.Encrypt));
+            writes.Add((new FlashWrite(address, file, what), encrypt && hostEncrypts));
         }
 
         // Flash encryption key: generated per device (or the operator's), never reused.
         byte[]? key = null;
-        if (request.Encrypt)
+        if (hostEncrypts)
         {
             key = request.FlashKeyPath is { } keyPath ? ReadKeyFile(keyPath) : request.Random.GetBytes(FlashEncryptionKeyFile.Size256);
             files.Add(new WriteWorkFileStep(FlashKeyFile, key,
@@ -193,6 +205,11 @@ public static class ProvisioningPlanBuilder
         }
         steps.Add(new WriteFlashStep(flash));
 
+        if (request.OnChipKey)
+        {
+            notes.Add($"on-chip key: the first boot generates the key and encrypts the flash; the bootloader must be built with CONFIG_SECURE_FLASH_ENC_ENABLED and CONFIG_SECURE_FLASH_ENCRYPTION_MODE_{request.Mode.ToString().ToUpperInvariant()} (it burns the eFuses, not these commands)");
+            return new ProvisioningPlan(request.DeviceId, request.Mode, request.Encrypt, table, steps, notes) { FirstBootEncrypts = true };
+        }
         if (request.Encrypt)
         {
             steps.Add(new BurnKeyStep(FlashKeyFile));
