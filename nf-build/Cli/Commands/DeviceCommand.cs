@@ -59,6 +59,8 @@ internal static class DeviceCommand
                 throw new CliUsageException("--dry-run prints the commands for a board: use it with --port, not --virtual");
             if (serial is not null && !dry && parse.GetValue(plain))
                 throw new CliUsageException("--no-encryption writes the device's key in plaintext: it is the audit control case for virtual devices and dry runs only");
+            if (testSeed is not null && serial is not null && !dry)
+                throw new CliUsageException("--test-key-seed gives keys anyone can recompute: dry runs and virtual devices only");
             if (testSeed is not null)
                 o.WriteLine("WARNING: --test-key-seed: deterministic keys, for tests only; never use this device outside a test");
 

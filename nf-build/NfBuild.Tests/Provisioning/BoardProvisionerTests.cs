@@ -124,7 +124,7 @@ public sealed class BoardProvisionerTests : IDisposable
             case "esp32s3": Stubs(chipId: "Chip type:          ESP32-S3 (QFN56) (revision v0.2)\nChip type:          ESP32-S3 (revision v0.2)"); break;
             case "no-chip-line": Stubs(chipId: "Connected to ESP32 in Secure Download Mode"); break;
             case "encrypted-chip": Stubs(summary: BlankSummary.Replace("\"FLASH_CRYPT_CNT\": {\"value\": 0}", "\"FLASH_CRYPT_CNT\": {\"value\": 1}")); break;
-            case "key-burned": Stubs(summary: BlankSummary.Replace("\"00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\"", "\"?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ??\"")); break;
+            case "key-burned": Stubs(summary: BlankSummary.Replace("\"00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\"", "\"?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ?? ??\", \"readable\": false")); break;
             case "chip-id-fails": Stubs(failOn: "chip-id"); break;
         }
         var e = Assert.Throws<ProvisioningException>(() => Board().CheckPreconditions(port, encrypt: true, Work()));
@@ -164,6 +164,11 @@ public sealed class BoardProvisionerTests : IDisposable
         exit = NfBuildCli.Run(["device", "provision", _bundle.FleetDirectory, _bundle.DeviceId, "--port", _port, "--confirm-irreversible"], new StringWriter(), e);
         Assert.Equal(1, exit);
         Assert.Contains("needs --bootloader and --app", e.ToString());
+
+        e = new StringWriter();
+        exit = NfBuildCli.Run(["device", "provision", _bundle.FleetDirectory, _bundle.DeviceId, "--port", _port, "--test-key-seed", "1", "--confirm-irreversible", "--bootloader", boot, "--app", app], new StringWriter(), e);
+        Assert.Equal(1, exit);
+        Assert.Contains("dry runs and virtual devices only", e.ToString());
 
         e = new StringWriter();
         exit = NfBuildCli.Run(["device", "provision", _bundle.FleetDirectory, _bundle.DeviceId, "--port", _port, "--no-encryption", "--bootloader", boot, "--app", app], new StringWriter(), e);

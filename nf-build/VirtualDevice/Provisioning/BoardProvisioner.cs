@@ -110,8 +110,11 @@ public sealed partial class BoardProvisioner(IToolRunner tools, TextWriter log)
         long cnt = Value(root, "FLASH_CRYPT_CNT");
         if (cnt != 0)
             throw new ProvisioningException($"{port}: FLASH_CRYPT_CNT is 0x{cnt:X}, not a blank chip (already provisioned?): refusing. To reprovision a development device see README \"Board provisioning\"");
-        if (root.TryGetProperty("BLOCK1", out var block1) && block1.TryGetProperty("value", out var b1) && b1.ValueKind == JsonValueKind.String
-            && b1.GetString()!.Replace(" ", "", StringComparison.Ordinal).Trim('0') is { Length: > 0 })
+        // espefuse prints BLOCK1 as hex bytes ("00 00 …"), read-protected as "?? ??…" with "readable": false.
+        if (root.TryGetProperty("BLOCK1", out var block1)
+            && ((block1.TryGetProperty("readable", out var readable) && readable.ValueKind == JsonValueKind.False)
+                || (block1.TryGetProperty("value", out var b1) && b1.ValueKind == JsonValueKind.String
+                    && b1.GetString()!.Replace(" ", "", StringComparison.Ordinal).Trim('0') is { Length: > 0 })))
             throw new ProvisioningException($"{port}: BLOCK1 (flash encryption key) is not blank: refusing to burn another key");
     }
 
