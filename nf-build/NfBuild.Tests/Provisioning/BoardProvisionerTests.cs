@@ -70,7 +70,8 @@ public sealed class BoardProvisionerTests : IDisposable
                 esac
                 exit 0
                 """.Replace("\r\n", "\n"));
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 
