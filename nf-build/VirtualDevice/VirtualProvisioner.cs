@@ -80,7 +80,9 @@ public sealed record ProvisionOptions
 /// (README "Fleet workspace": <c>&lt;fleet&gt;/devices/&lt;id&gt;/nvs.csv</c> and the files its <c>file</c> rows name):
 /// the product partition table, the bundle's NVS image (NVS-encrypted with nvs_keys generated for this
 /// device), a bootable placeholder nanoCLR app in ota_0 and otadata selecting it, all flash-encrypted in
-/// development mode with a key generated for this device and burned into its eFuses. Then it boots the
+/// development mode (or release mode) with a key generated for this device and burned into its eFuses. It is
+/// the board provisioning pipeline (<see cref="ProvisioningPlanBuilder"/>) executed on a blank virtual chip
+/// (<see cref="VirtualPlanExecutor"/>) instead of rendered as esptool commands. Then it boots a copy of the
 /// chip once and checks that the NVS mounts and names the device. Saves flash.bin + efuses.json.
 /// <para>
 /// Threat: the bundle and the built image hold the device's private key and fallback password. The image is

@@ -207,9 +207,8 @@ internal static class DeviceCommand
                         throw new CliUsageException($"{c.ToLine()} failed with exit {r.ExitCode}");
                 }
                 o.WriteLine($"erased nvs and nvs_keys of {deviceId} on {serial}; on its next boot the firmware generates new NVS keys and finds no identity");
-                foreach (string line in Decommissioner.Permanent(new Esp32.Formats.Efuse.Esp32Efuses(), deviceId))
-                    o.WriteLine("cannot be undone: " + line);
-                o.WriteLine("cannot be undone: the flash encryption key and FLASH_CRYPT_CNT bits stay burned in the chip's eFuses");
+                o.WriteLine("cannot be undone: the flash encryption key stays burned (read-protected) in BLOCK1 and FLASH_CRYPT_CNT keeps its bits: eFuses cannot be cleared");
+                o.WriteLine($"cannot be undone: copies of {deviceId}'s key outside the chip (bundle, backups) stay valid until `nf-build fleet revoke <fleet> {deviceId} --broker`");
                 return 0;
             }
             catch (ProvisioningException e)
