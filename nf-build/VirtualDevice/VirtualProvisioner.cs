@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Esp32.Formats;
 using Esp32.Formats.AppImage;
 using Esp32.Formats.Efuse;
@@ -9,6 +8,7 @@ using Esp32.Formats.Ota;
 using Esp32.Formats.PartitionTable;
 using Esp32.Virtual;
 using IotDevice.Core.Messaging;
+using NfBuild.VirtualDevice.Provisioning;
 
 namespace NfBuild.VirtualDevice;
 
@@ -32,6 +32,47 @@ public sealed record ProvisionOptions
 
     /// <summary>esp_app_desc_t.secure_version of the placeholder image (anti-rollback).</summary>
     public uint SecureVersion { get; init; }
+
+    /// <summary>Development or release mode (flash encryption).</summary>
+    public ProvisioningMode Mode { get; init; } = ProvisioningMode.Development;
+
+    /// <summary>Images written besides NVS (null: none / the placeholder app).</summary>
+    public string? BootloaderPath { get; init; }
+
+    public string? AppPath { get; init; }
+
+    public string? DeployPath { get; init; }
+
+    /// <summary>The chip generates the key on its first boot (nothing encrypted on the host, no eFuse burned by the tools).</summary>
+    public bool OnChipKey { get; init; }
+
+    /// <summary>An existing flash encryption key file instead of a generated one.</summary>
+    public string? FlashKeyPath { get; init; }
+
+    /// <summary>Build time of the placeholder app (default: now).</summary>
+    public DateTime? AppBuildTime { get; init; }
+
+    /// <summary>Key material; a <see cref="SeededProvisioningRandom"/> in tests only.</summary>
+    public IProvisioningRandom Random { get; init; } = SystemProvisioningRandom.Instance;
+
+    /// <summary>The plan request these options describe.</summary>
+    public ProvisioningRequest ToRequest(string fleetDirectory, string deviceId) => new()
+    {
+        FleetDirectory = fleetDirectory,
+        DeviceId = deviceId,
+        Encrypt = Encrypt,
+        Mode = Mode,
+        PartitionsCsvPath = PartitionsCsvPath,
+        BootloaderPath = BootloaderPath,
+        AppPath = AppPath,
+        DeployPath = DeployPath,
+        FlashKeyPath = FlashKeyPath,
+        OnChipKey = OnChipKey,
+        AppVersion = AppVersion,
+        SecureVersion = SecureVersion,
+        AppBuildTime = AppBuildTime,
+        Random = Random,
+    };
 }
 
 /// <summary>
@@ -39,7 +80,9 @@ public sealed record ProvisionOptions
 /// (README "Fleet workspace": <c>&lt;fleet&gt;/devices/&lt;id&gt;/nvs.csv</c> and the files its <c>file</c> rows name):
 /// the product partition table, the bundle's NVS image (NVS-encrypted with nvs_keys generated for this
 /// device), a bootable placeholder nanoCLR app in ota_0 and otadata selecting it, all flash-encrypted in
-/// development mode with a key generated for this device and burned into its eFuses. Then it boots the
+/// development mode (or release mode) with a key generated for this device and burned into its eFuses. It is
+/// the board provisioning pipeline (<see cref="ProvisioningPlanBuilder"/>) executed on a blank virtual chip
+/// (<see cref="VirtualPlanExecutor"/>) instead of rendered as esptool commands. Then it boots a copy of the
 /// chip once and checks that the NVS mounts and names the device. Saves flash.bin + efuses.json.
 /// <para>
 /// Threat: the bundle and the built image hold the device's private key and fallback password. The image is
@@ -71,66 +114,50 @@ public static class VirtualProvisioner
     {
         options ??= new ProvisionOptions();
         DeviceTopics.ValidateDeviceId(deviceId);
-        string bundle = BundleDirectory(fleetDirectory, deviceId);
-        string csv = Path.Combine(bundle, "nvs.csv");
-        if (!File.Exists(csv))
-            throw new FileNotFoundException($"no provisioning bundle for '{deviceId}': {csv} does not exist", csv);
         if (File.Exists(Path.Combine(outputDirectory, VirtualEsp32.FlashFileName)))
             throw new IOException($"{outputDirectory} already holds a virtual device ({VirtualEsp32.FlashFileName}); choose an empty folder");
+        ProvisioningPlan plan = ProvisioningPlanBuilder.Build(options.ToRequest(fleetDirectory, deviceId));
+        return Provision(plan, outputDirectory);
+    }
 
-        PartitionTable table = options.PartitionsCsvPath is { } path ? PartitionTable.FromCsv(File.ReadAllText(path)) : ProductTable();
-        PartitionEntry nvsEntry = table.Find("nvs") ?? throw new Esp32FormatException("the partition table has no 'nvs' partition");
-        PartitionEntry otadataEntry = table.OtaData ?? throw new Esp32FormatException("the partition table has no otadata partition");
-        PartitionEntry ota0 = table.OtaAppSlots.FirstOrDefault(e => e.OtaSlot == 0) ?? throw new Esp32FormatException("the partition table has no ota_0 partition");
-        NvsKeys? nvsKeys = options.Encrypt ? NvsKeys.Generate() : null;
-        byte[] nvs = NvsPartitionGenerator.GenerateFromFile(csv, (int)nvsEntry.Size, new NvsGeneratorOptions
+    /// <summary>
+    /// Executes <paramref name="plan"/> on a blank virtual chip (<see cref="VirtualPlanExecutor"/>), boots a copy of
+    /// the result once and checks that its NVS mounts and names the device, then saves the chip as the plan left it
+    /// (flash.bin + efuses.json, byte for byte what the plan's tool commands produce on a blank chip).
+    /// </summary>
+    public static ProvisionResult Provision(ProvisioningPlan plan, string outputDirectory)
+    {
+        if (File.Exists(Path.Combine(outputDirectory, VirtualEsp32.FlashFileName)))
+            throw new IOException($"{outputDirectory} already holds a virtual device ({VirtualEsp32.FlashFileName}); choose an empty folder");
+        var (flash, efuses) = VirtualPlanExecutor.Execute(plan);
+        if (plan.FirstBootEncrypts)
         {
-            BaseDirectory = bundle,
-            EncryptionKey = nvsKeys?.ToXtsKey(),
-        });
-
-        var otadata = new MemoryFlash((int)otadataEntry.Size);
-        new OtaDataPartition(otadata).SwitchOtaPartition(OtaSlotLayout.FromPartitionTable(table), 0);
-
-        var builder = new FlashImageBuilder(table)
-            .WithPartition(nvsEntry.Name, nvs)
-            .WithPartition(otadataEntry.Name, otadata.Contents)
-            .WithPartition(ota0.Name, PlaceholderNanoClr(options.AppVersion, options.SecureVersion));
-        var efuses = new Esp32Efuses();
-        byte[]? flashKey = null;
-        try
-        {
-            if (options.Encrypt)
-            {
-                PartitionEntry keysEntry = table.FindBySubtype(PartitionTypes.Data, PartitionSubtypes.NvsKeys)
-                    ?? throw new Esp32FormatException("NVS encryption needs an nvs_keys partition in the table");
-                builder.WithPartition(keysEntry.Name, NvsKeysPartition.Build(nvsKeys!));
-                // Development mode: one FLASH_CRYPT_CNT bit, key read- and write-protected in BLOCK1.
-                flashKey = RandomNumberGenerator.GetBytes(efuses.Block1Length);
-                efuses.BurnFlashEncryptionKey(flashKey, protectKey: true);
-                efuses.Burn(Esp32EfuseFields.FlashCryptConfig, 0xF);
-                efuses.IncrementFlashCryptCnt();
-            }
-            byte[] image = builder.Build(flashKey);
-
-            var device = new VirtualEsp32(FlashChip.FromImage(image), efuses, DeviceSettings(efuses));
-            BootReport boot = device.PowerOn();
-            if (boot.RunningSlot is null || boot.RunningVersion is null)
-                throw new Esp32FormatException("the provisioned image does not boot");
-            // The proof that the device can read its identity: mount NVS as the firmware will.
-            var store = new VirtualNvsSecureStore(device.MountNvs());
-            string? id = store.GetString("iotdev", "dev_id");
-            if (id != deviceId)
-                throw new Esp32FormatException($"the bundle's nvs.csv names device '{id}', not '{deviceId}'");
-
-            SaveAtomically(device, outputDirectory);
-            return new ProvisionResult(Path.GetFullPath(outputDirectory), options.Encrypt, boot.RunningVersion);
+            // On-chip key: the first boot is part of provisioning (the bootloader generates the key, encrypts in
+            // place and burns the eFuses); the saved device is the one after that boot.
+            var device = new VirtualEsp32(flash, efuses, SecuritySettings.Secure with { ReleaseMode = plan.Mode == ProvisioningMode.Release });
+            BootReport first = device.PowerOn();
+            if (!first.EncryptedOnThisBoot || !efuses.FlashEncryptionEnabled)
+                throw new Esp32FormatException("the first boot did not enable flash encryption");
         }
-        finally
-        {
-            if (flashKey is not null)
-                CryptographicOperations.ZeroMemory(flashKey);
-        }
+        string version = VerifyBoots(flash, efuses, plan.DeviceId);
+        SaveAtomically(new VirtualEsp32(flash, efuses, DeviceSettings(efuses)), outputDirectory);
+        return new ProvisionResult(Path.GetFullPath(outputDirectory), plan.Encrypted, version);
+    }
+
+    /// <summary>Boots a copy of the chip; returns the running version once the NVS names <paramref name="deviceId"/>.</summary>
+    public static string VerifyBoots(FlashChip flash, Esp32Efuses efuses, string deviceId)
+    {
+        Esp32Efuses copy = Esp32EfuseFile.FromJson(Esp32EfuseFile.ToJson(efuses));
+        var device = new VirtualEsp32(FlashChip.FromImage(flash.Dump()), copy, DeviceSettings(copy));
+        BootReport boot = device.PowerOn();
+        if (boot.RunningSlot is null || boot.RunningVersion is null)
+            throw new Esp32FormatException("the provisioned image does not boot");
+        // The proof that the device can read its identity: mount NVS as the firmware will.
+        var store = new VirtualNvsSecureStore(device.MountNvs());
+        string? id = store.GetString("iotdev", "dev_id");
+        if (id != deviceId)
+            throw new Esp32FormatException($"the bundle's nvs.csv names device '{id}', not '{deviceId}'");
+        return boot.RunningVersion;
     }
 
     /// <summary>
@@ -152,13 +179,13 @@ public static class VirtualProvisioner
     /// A small app image standing in for the custom nanoCLR (until the device issue builds it): a valid ESP32
     /// image whose esp_app_desc_t carries the release version and secure_version the bootloader checks.
     /// </summary>
-    public static byte[] PlaceholderNanoClr(string version, uint secureVersion)
+    public static byte[] PlaceholderNanoClr(string version, uint secureVersion, DateTime? buildTime = null)
     {
         byte[] code = new byte[4096];
         System.Text.Encoding.ASCII.GetBytes("IotDevice nanoCLR placeholder " + version).CopyTo(code, 0);
         // Date and time in the C compiler's __DATE__ / __TIME__ form, as ESP-IDF fills them: the firmware's
         // build time, below which the device never trusts its clock (TimeGuard).
-        DateTime built = DateTime.UtcNow;
+        DateTime built = buildTime ?? DateTime.UtcNow;
         var description = new AppDescription
         {
             Version = version,

@@ -82,6 +82,9 @@ public sealed class TestPki : IDisposable
         if (parent is null)
             return request.CreateSelfSigned(notBefore, notAfter);
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(parent, true, false));
+        // The parent's notAfter is truncated to whole seconds: a second boundary between the two calls would put ours after it.
+        if (notAfter > new DateTimeOffset(parent.NotAfter))
+            notAfter = new DateTimeOffset(parent.NotAfter);
         using X509Certificate2 cert = request.Create(parent, notBefore, notAfter, Serial());
         return cert.CopyWithPrivateKey(key);
     }
