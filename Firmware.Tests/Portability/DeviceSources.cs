@@ -9,7 +9,7 @@ namespace Firmware.Portability;
 /// </summary>
 public static class DeviceSources
 {
-    public static readonly string[] NanoProjects = ["Firmware/Core/IotDevice.Core.nfproj", "Firmware/Firmware.nfproj", "Firmware.Tests/Firmware.Tests.nfproj"];
+    public static readonly string[] NanoProjects = ["Firmware/Core/IotDevice.Core.nfproj", "Firmware/Interop/IotDevice.Interop.nfproj", "Firmware/Firmware.nfproj", "Firmware.Tests/Firmware.Tests.nfproj"];
 
     /// <summary>The repository root (the folder holding IotDevice.sln), found upwards from this test's directory.</summary>
     public static string RepoRoot

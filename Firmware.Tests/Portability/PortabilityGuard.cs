@@ -287,13 +287,20 @@ public sealed class PortabilityGuard(ApiAllowList allowList)
         private string? ResolveNanoType(SyntaxNode node, string? simpleName = null)
         {
             string name = simpleName ?? node.ToString();
-            if (allow.AllowsType(name))
-                return name;
-            foreach (string ns in UsingsAndNamespaces(node))
+            // [X] names XAttribute (C# tries both): e.g. mscorlib's AssemblyNativeVersionAttribute, which .NET lacks
+            string[] names = node.Parent is AttributeSyntax && !name.EndsWith("Attribute", StringComparison.Ordinal)
+                ? [name, name + "Attribute"]
+                : [name];
+            foreach (string n in names)
             {
-                string candidate = ns + "." + name;
-                if (allow.AllowsType(candidate))
-                    return candidate;
+                if (allow.AllowsType(n))
+                    return n;
+                foreach (string ns in UsingsAndNamespaces(node))
+                {
+                    string candidate = ns + "." + n;
+                    if (allow.AllowsType(candidate))
+                        return candidate;
+                }
             }
             return null;
         }

@@ -16,6 +16,7 @@ public class PortabilityGuardTests
         System.Action
         System.IDisposable: Dispose
         nanoFramework.Runtime.Native.Power: RebootDevice
+        System.Reflection.AssemblyNativeVersionAttribute: .ctor
         """);
 
     private static IReadOnlyList<Violation> Check(string body, string usings = "using System;") =>
@@ -164,6 +165,18 @@ public class PortabilityGuardTests
     [Fact]
     public void NanoFrameworkOnlyApi_OnTheAllowList_Passes() =>
         Assert.Empty(Check("public class C { public void M() { Power.RebootDevice(); } }", "using nanoFramework.Runtime.Native;"));
+
+    [Fact]
+    public void NanoFrameworkOnlyAttribute_WrittenWithoutItsSuffix_Passes() =>
+        // [AssemblyNativeVersion(...)] names mscorlib's AssemblyNativeVersionAttribute, which .NET does not have
+        Assert.Empty(Check("public class C { }", "using System.Reflection;\n[assembly: AssemblyNativeVersion(\"1.0.0.0\")]"));
+
+    [Fact]
+    public void UnknownAttribute_IsCaught()
+    {
+        var violations = Check("public class C { }", "using System.Reflection;\n[assembly: AssemblyFrobnicate(\"1\")]");
+        Assert.Contains(violations, v => v.Rule == "api" && v.Message.Contains("AssemblyFrobnicate"));
+    }
 
     [Fact]
     public void NanoFrameworkOnlyApi_UnknownMember_IsCaught()

@@ -17,6 +17,7 @@ public class ProjectFilesTests
 
     [Theory]
     [InlineData("Firmware/Core/IotDevice.Core.nfproj")]
+    [InlineData("Firmware/Interop/IotDevice.Interop.nfproj")]
     [InlineData("Firmware/Firmware.nfproj")]
     [InlineData("Firmware.Tests/Firmware.Tests.nfproj")]
     public void EveryCompileItem_Exists(string project)
@@ -40,6 +41,18 @@ public class ProjectFilesTests
             .Append("Firmware/Program.cs").Append("Firmware/Properties/AssemblyInfo.cs").Order(StringComparer.Ordinal);
         Assert.Equal(expected, DeviceSources.CompileItems("Firmware/Firmware.nfproj").Order(StringComparer.Ordinal));
         Assert.Contains("Firmware/Core/IotDevice.Core.nfproj", ProjectReferences("Firmware/Firmware.nfproj"));
+    }
+
+    [Fact]
+    public void InteropLibrary_CompilesExactlyItsFolder_IsALibrary_AndReferencesNoOtherProject()
+    {
+        // Firmware.Interop.csproj (host) globs the same folder minus Properties/; NfBuild.Tests/Image reads its metadata
+        // to check the native method table of nf-build/Image/target/IotDevice.Interop.
+        var expected = CsFiles("Firmware/Interop");
+        Assert.Equal(expected, DeviceSources.CompileItems("Firmware/Interop/IotDevice.Interop.nfproj").Order(StringComparer.Ordinal));
+        Assert.Equal("Library", OutputType("Firmware/Interop/IotDevice.Interop.nfproj"));
+        Assert.Empty(ProjectReferences("Firmware/Interop/IotDevice.Interop.nfproj"));
+        Assert.Contains("Firmware/Interop/IotDevice.Interop.nfproj", ProjectReferences("Firmware/Firmware.nfproj"));
     }
 
     [Fact]
@@ -140,6 +153,7 @@ public class ProjectFilesTests
     [Theory]
     [InlineData("Firmware/Core/packages.config", "Firmware/Core/IotDevice.Core.nfproj")]
     [InlineData("Firmware/packages.config", "Firmware/Firmware.nfproj")]
+    [InlineData("Firmware/Interop/packages.config", "Firmware/Interop/IotDevice.Interop.nfproj")]
     [InlineData("Firmware.Tests/packages.config", "Firmware.Tests/Firmware.Tests.nfproj")]
     public void EveryHintPath_PointsAtAPackageOfPackagesConfig(string packagesConfig, string project)
     {

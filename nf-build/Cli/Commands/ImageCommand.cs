@@ -1,9 +1,13 @@
 using System.CommandLine;
 using Esp32.Formats.AppImage;
+using NfBuild.Image;
 
 namespace NfBuild.Cli.Commands;
 
-/// <summary>`image info`: what esptool image-info shows of an ESP32 app image, with verification.</summary>
+/// <summary>
+/// `image info`: what esptool image-info shows of an ESP32 app image, with verification.
+/// `image config`: the configuration and sources nanoFramework's ESP32 build needs for our image (README.md, "ESP32 image").
+/// </summary>
 internal static class ImageCommand
 {
     public static Command Create()
@@ -45,6 +49,48 @@ internal static class ImageCommand
             return image.IsValid ? 0 : 1;
         });
         image.Add(info);
+        image.Add(Config());
         return image;
+    }
+
+    private static Command Config()
+    {
+        var target = new Option<string>("--target") { Description = "nf-interpreter target preset: ESP32_REV0 (any silicon) or ESP32_REV3 (chip revision v3.0+).", Required = true };
+        var flashEncryption = new Option<string>("--flash-encryption") { Description = "Flash-encryption mode: development (re-flashable, not secure) or release.", DefaultValueFactory = _ => "development" };
+        var secureBoot = new Option<bool>("--secure-boot") { Description = "Secure boot v2 with signed apps (ESP32_REV3 only)." };
+        var secureVersion = new Option<int>("--secure-version") { Description = "The image's anti-rollback secure_version, 0..32 (default 0).", CustomParser = NumberParser.ParseIntArgument, DefaultValueFactory = _ => 0 };
+        var signingKey = new Option<string>("--signing-key") { Description = "Secure boot v2 RSA-3072 key file, relative to the nf-interpreter checkout (default secure_boot_signing_key.pem).", DefaultValueFactory = _ => "secure_boot_signing_key.pem" };
+        var output = new Option<DirectoryInfo>("-o", "--output") { Description = "Folder to create (must not exist or be empty).", Required = true };
+        var config = new Command("config", "Write the image configuration for nanoFramework's ESP32 build: sdkconfig delta, nanoFramework Kconfig overlay, partitions.csv, the IotDevice.Interop native sources and CMake module, image-manifest.json and BUILD.md.")
+        {
+            target, flashEncryption, secureBoot, secureVersion, signingKey, output,
+        };
+        config.SetAction(parse =>
+        {
+            try
+            {
+                var options = new ImageOptions
+                {
+                    Target = ImageOptions.ParseTarget(parse.GetValue(target)!),
+                    FlashEncryption = ImageOptions.ParseFlashEncryption(parse.GetValue(flashEncryption)!),
+                    SecureBoot = parse.GetValue(secureBoot),
+                    SecureVersion = parse.GetValue(secureVersion),
+                    SigningKey = parse.GetValue(signingKey)!,
+                };
+                string dir = parse.GetValue(output)!.FullName;
+                var files = ImageConfigWriter.Write(options, dir);
+                var o = parse.InvocationConfiguration.Output;
+                o.WriteLine($"Image configuration for {options.PresetName} written to {dir} ({files.Count} files):");
+                foreach (string file in files)
+                    o.WriteLine("  " + file);
+                o.WriteLine("Build it as BUILD.md says: " + BuildInstructions.ConfigureCommand(options));
+                return 0;
+            }
+            catch (ImageConfigException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+        });
+        return config;
     }
 }
