@@ -179,7 +179,9 @@ public sealed class VirtualDeviceRunner : IDisposable
                     nextTelemetry = DateTime.UtcNow + TelemetryInterval;
                     app.EnqueueTelemetry(Encoding.UTF8.GetBytes($"{{\"seq\":{++sequence},\"uptime_ms\":{Environment.TickCount64}}}"));
                 }
-                cancellation.WaitHandle.WaitOne(TickIntervalMs);
+                // While the updater streams (manifest, download, re-hash, verify) the loop does not yield for a tick
+                // interval: on the board the download is paced by the network and the flash, not by a sleep.
+                cancellation.WaitHandle.WaitOne(Streaming(app) ? 0 : TickIntervalMs);
             }
         }
         finally
@@ -189,13 +191,18 @@ public sealed class VirtualDeviceRunner : IDisposable
         }
     }
 
+    private static bool Streaming(DeviceApplication app) =>
+        app.Updater?.Phase is OtaPhase.Checking or OtaPhase.Rehashing or OtaPhase.Downloading or OtaPhase.Verifying;
+
     /// <summary>esp_app_desc_t's build date and time of the booted app, from the flash.</summary>
     private DateTime BuildTime(AppSlot slot)
     {
         PartitionView partition = Device.OpenPartition("ota_" + slot.OtaIndex);
-        byte[] image = new byte[Math.Min(partition.Size, 64 * 1024)];
-        partition.Read(0, image);
-        var description = AppImageInfo.Parse(image).Description;
+        // esp_app_desc_t is the start of the first segment's data (image header 24 bytes + segment header 8 bytes),
+        // as esp_app_get_description reads it: the bootloader already verified the whole image.
+        byte[] head = new byte[0x20 + 256];
+        partition.Read(0, head);
+        var description = AppDescription.TryRead(head.AsSpan(0x20));
         return description is null ? DateTime.MinValue : AppBuildTime.Parse(description.Date, description.Time) ?? DateTime.MinValue;
     }
 
