@@ -49,6 +49,7 @@ public sealed class OtaVersusCurlBenchmark(EndToEndFixture fx, ITestOutputHelper
                     ota.Add(run);
                     output.WriteLine($"{id}: OTA streaming {run.Download.TotalMilliseconds:F0} ms (command -> MQTT closed {run.CommandToHeld.TotalMilliseconds:F0} ms, "
                         + $"-> reboot {run.CommandToReboot.TotalMilliseconds:F0} ms, -> confirmed {run.CommandToConfirmed.TotalMilliseconds:F0} ms), curl {curl[^1]:F0} ms, {run.FinalStatus}");
+                    output.WriteLine("  " + run.Phases);
                 }
                 finally
                 {

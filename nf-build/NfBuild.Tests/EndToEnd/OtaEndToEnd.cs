@@ -13,7 +13,7 @@ namespace NfBuild.Tests.EndToEnd;
 public sealed record PublishedRelease(string Version, string ManifestUrl, string AppUrl, string DeployUrl, int AppBytes, int DeployBytes);
 
 /// <summary>What one over-the-air update of a running device did, timed from the device's log.</summary>
-public sealed record OtaRun(TimeSpan CommandToHeld, TimeSpan Download, TimeSpan CommandToReboot, TimeSpan CommandToConfirmed, int MaxTlsSessions, string FinalStatus);
+public sealed record OtaRun(TimeSpan CommandToHeld, TimeSpan Download, TimeSpan CommandToReboot, TimeSpan CommandToConfirmed, int MaxTlsSessions, string FinalStatus, string Phases);
 
 /// <summary>Shared steps of the OTA end-to-end test and benchmark: release create/publish, the operator's command, the device's run.</summary>
 public static class OtaEndToEnd
@@ -80,6 +80,8 @@ public static class OtaEndToEnd
         TimeSpan held = At("network held: OTA download"), released = At("network released: OTA download"), reboot = At("reboot: ota: booting pair");
         TimeSpan confirmed = At("ota: pair " + device.Runner.Identity!.Slot + " confirmed");
         var status = StatusReport.Parse(device.App.BuildStatus(true));
-        return new OtaRun(held, released - held, reboot, confirmed, maxTls, $"version={status.Version} slot={status.Slot} ota={status.Ota}");
+        string phases = $"manifest checked +{(At("accepted for pair") - held).TotalMilliseconds:F0} ms, app streamed +{(At("ota: app ") - At("accepted for pair")).TotalMilliseconds:F0} ms, "
+            + $"deploy streamed +{(At("ota: deploy ") - At("ota: app ")).TotalMilliseconds:F0} ms, image verified and boot slot set +{(At("selected (") - At("ota: deploy ")).TotalMilliseconds:F0} ms";
+        return new OtaRun(held, released - held, reboot, confirmed, maxTls, $"version={status.Version} slot={status.Slot} ota={status.Ota}", phases);
     }
 }
