@@ -18,6 +18,7 @@ public sealed class DeviceBundle
     public const string FallbackPasswordFile = "fallback-password";
     public const string WifiPasswordFile = "wifi-password";
     public const string RootCaFile = "root-ca.pem";
+    public const string ReleasePublicKeyFile = "release.pub.pem";
     public const string ChainFile = "issuing-ca.pem";
     public const string NvsCsvFile = "nvs.csv";
 
@@ -63,6 +64,8 @@ public sealed class DeviceBundle
             SecureFiles.WriteSecret(Path.Combine(directory, WifiPasswordFile), c.WifiPassword);
         SecureFiles.WritePublic(Path.Combine(directory, RootCaFile), c.RootCaPem);
         SecureFiles.WritePublic(Path.Combine(directory, ChainFile), c.IssuingCaPem);
+        if (c.ReleasePublicKeyPem is not null)
+            SecureFiles.WritePublic(Path.Combine(directory, ReleasePublicKeyFile), c.ReleasePublicKeyPem);
         SecureFiles.WritePublic(Path.Combine(directory, NvsCsvFile), DeviceNvsCsv.Build(c));
     }
 }

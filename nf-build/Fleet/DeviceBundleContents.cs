@@ -12,4 +12,5 @@ internal sealed record DeviceBundleContents(
     IReadOnlyList<string> FallbackEndpoints,
     DateTimeOffset TimeFloor,
     string? WifiSsid,
-    string? WifiPassword);
+    string? WifiPassword,
+    string? ReleasePublicKeyPem = null);

@@ -1,3 +1,4 @@
+using IotDevice.Core.Updates;
 using System.Text;
 using IotDevice.Core.Platform;
 
@@ -32,6 +33,8 @@ internal static class DeviceNvsCsv
             Data(sb, DeviceStoreKeys.WifiSsid, c.WifiSsid);
         if (c.WifiPassword is not null)
             File(sb, DeviceStoreKeys.WifiPassword, DeviceBundle.WifiPasswordFile);
+        if (c.ReleasePublicKeyPem is not null)
+            File(sb, OtaStoreKeys.ReleasePublicKey, DeviceBundle.ReleasePublicKeyFile);
         return sb.ToString();
     }
 

@@ -56,7 +56,9 @@ public static class DeviceProvisioning
             fleet.Settings.FallbackEndpoints,
             now,
             options.WifiSsid,
-            options.WifiPassword);
+            options.WifiPassword,
+            // The fleet's release public key (`release keygen`), when there is one: the device's NVS rel_pubkey.
+            File.Exists(fleet.ReleasePublicKeyFile) ? File.ReadAllText(fleet.ReleasePublicKeyFile) : null);
 
         string staging = Path.Combine(fleet.DevicesDirectory, "." + id + ".new-" + Guid.NewGuid().ToString("N")[..8]);
         try

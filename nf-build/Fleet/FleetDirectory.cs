@@ -20,6 +20,8 @@ public sealed class FleetDirectory
 
     public string SettingsFile => SettingsPath(Root);
     public string PkiDirectory => Path.Combine(Root, "pki");
+    /// <summary>The release public key `release keygen` writes (ReleasePaths.PublicKey); provisioned into NVS rel_pubkey.</summary>
+    public string ReleasePublicKeyFile => Path.Combine(Root, "release", "release.pub.pem");
     public string RootCaCertificate => Path.Combine(PkiDirectory, "root-ca.pem");
     public string RootCaKey => Path.Combine(PkiDirectory, "root-ca.key");
     public string IssuingCaCertificate => Path.Combine(PkiDirectory, "issuing-ca.pem");

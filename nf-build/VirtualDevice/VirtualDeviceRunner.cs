@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using System.Security.Cryptography.X509Certificates;
 using Esp32.Virtual;
+using Esp32.Virtual.Firmware;
 using Esp32.Formats.AppImage;
 using Esp32.Formats.Ota;
 using IotDevice.Core.App;
@@ -9,6 +11,7 @@ using IotDevice.Core.Identity;
 using IotDevice.Core.Messaging;
 using IotDevice.Core.Platform;
 using IotDevice.Core.Renewal;
+using IotDevice.Core.Updates;
 using IotDevice.Host.Adapters;
 
 namespace NfBuild.VirtualDevice;
@@ -36,6 +39,7 @@ public sealed class VirtualDeviceRunner : IDisposable
     private readonly Action<string> _log;
     private readonly string? _fleetDirectory;
     private MqttNetSession? _session;
+    private HttpRangeDownloader? _downloader;
 
     private VirtualDeviceRunner(VirtualEsp32 device, Action<string> log, string? fleetDirectory)
     {
@@ -77,6 +81,15 @@ public sealed class VirtualDeviceRunner : IDisposable
     public int RenewalTimeoutMs { get; set; } = 60 * 1000;
 
     /// <summary>
+    /// OTA policy for each boot from (board, built version); null = the firmware's defaults (board lolin32, the
+    /// booted app's version as the downgrade floor). Tests shorten the report windows.
+    /// </summary>
+    public Func<string, string, OtaSettings>? OtaSettingsFactory { get; set; }
+
+    /// <summary>Boots so far (the first one included): an OTA reboot adds one.</summary>
+    public int Boots { get; private set; }
+
+    /// <summary>
     /// Loads flash.bin + efuses.json from <paramref name="directory"/>. With <paramref name="fleetDirectory"/>
     /// the device's endpoint entries in NVS are set from that fleet's fleet.json at boot (a development
     /// convenience, written into the device's NVS like a field configuration change: the core still reads
@@ -86,10 +99,30 @@ public sealed class VirtualDeviceRunner : IDisposable
         new(VirtualProvisioner.Load(directory), log, fleetDirectory);
 
     /// <summary>Power on: bootloader, NVS mount, the application object.</summary>
-    public RunningIdentity Boot()
+    public RunningIdentity Boot() => Start(PowerDown(() => Device.PowerOn()));
+
+    /// <summary>
+    /// The firmware asked for a reboot (<see cref="DeviceRebootException"/>: an OTA switch) or the chip rebooted
+    /// inside a platform call (<see cref="VirtualRebootException"/>: a rollback): the RAM state is gone, the
+    /// bootloader picks the slot, the application object is rebuilt on the booted pair.
+    /// </summary>
+    public RunningIdentity Restart(VirtualRebootException? alreadyRebooted = null) =>
+        Start(PowerDown(() => alreadyRebooted?.Boot ?? Device.Reboot()));
+
+    private BootReport PowerDown(Func<BootReport> boot)
     {
+        // The previous firmware run is gone, with its TLS connections (MQTT and HTTPS).
         _session?.Dispose();
-        BootReport boot = Device.PowerOn();
+        _session = null;
+        _downloader?.Dispose();
+        _downloader = null;
+        Application = null;
+        return boot();
+    }
+
+    private RunningIdentity Start(BootReport boot)
+    {
+        Boots++;
         if (boot.RunningSlot is not { } slot || boot.RunningVersion is null)
             throw new InvalidOperationException("no bootable app in the flash (the chip would reset forever)");
         Store = new VirtualNvsSecureStore(Device.MountNvs());
@@ -103,10 +136,14 @@ public sealed class VirtualDeviceRunner : IDisposable
         _log($"booted: ota_{slot.OtaIndex} version {boot.RunningVersion}, flash encryption {(Device.Efuses.FlashEncryptionEnabled ? Device.Efuses.FlashEncryptionMode.ToString().ToLowerInvariant() : "off")}, NVS encryption {(Device.Settings.NvsEncryption ? "on" : "off")}, device {id}, identity slot {identitySlot} serial {Identity.Serial} not-after {Identity.NotAfter:yyyy-MM-ddTHH:mm:ssZ}");
 
         _session = new MqttNetSession(Clock);
+        // OTA downloads pin the same root as MQTT (ca_0): the firmware server's certificate is issued by the fleet CA.
+        _downloader = new HttpRangeDownloader(X509Certificate2.CreateFromPem(Required(DeviceStoreKeys.RootCa0)));
+        var ota = new OtaPlatform(_downloader, new VirtualOtaSlotWriter(Device), new VirtualDeploySlots(Device), new VirtualOtaSlots(Device), OtaPlatform.DefaultBoard);
         var log = new LogAdapter(_log);
         Application = new DeviceApplication(Clock, Store, new HostDeviceKeys(Store), new HostCrypto(), _session,
-            new CallbackRebooter(reason => _log("reboot: " + reason)), log, BuildTime(slot), boot.RunningVersion, slot.OtaIndex,
-            ConnectionSettings ?? new ConnectionSettings(), RenewalPolicyFactory?.Invoke() ?? new RenewalPolicy(), RenewalTimeoutMs);
+            new CallbackRebooter(reason => _log("reboot: " + reason)), log, BuildTime(slot), boot.RunningVersion, slot.OtaIndex, ota,
+            ConnectionSettings ?? new ConnectionSettings(), RenewalPolicyFactory?.Invoke() ?? new RenewalPolicy(), RenewalTimeoutMs,
+            OtaSettingsFactory?.Invoke(OtaPlatform.DefaultBoard, boot.RunningVersion));
         Application.NetworkUp = true; // the host's network; Wi-Fi association is the board's adapter's business
         return Identity;
     }
@@ -129,7 +166,12 @@ public sealed class VirtualDeviceRunner : IDisposable
                 }
                 catch (DeviceRebootException)
                 {
-                    Boot();
+                    Restart();
+                    app = Application!;
+                }
+                catch (VirtualRebootException rebooted)
+                {
+                    Restart(rebooted);
                     app = Application!;
                 }
                 if (TelemetryInterval > TimeSpan.Zero && DateTime.UtcNow >= nextTelemetry)
@@ -137,7 +179,9 @@ public sealed class VirtualDeviceRunner : IDisposable
                     nextTelemetry = DateTime.UtcNow + TelemetryInterval;
                     app.EnqueueTelemetry(Encoding.UTF8.GetBytes($"{{\"seq\":{++sequence},\"uptime_ms\":{Environment.TickCount64}}}"));
                 }
-                cancellation.WaitHandle.WaitOne(TickIntervalMs);
+                // While the updater streams (manifest, download, re-hash, verify) the loop does not yield for a tick
+                // interval: on the board the download is paced by the network and the flash, not by a sleep.
+                cancellation.WaitHandle.WaitOne(Streaming(app) ? 0 : TickIntervalMs);
             }
         }
         finally
@@ -147,13 +191,18 @@ public sealed class VirtualDeviceRunner : IDisposable
         }
     }
 
+    private static bool Streaming(DeviceApplication app) =>
+        app.Updater?.Phase is OtaPhase.Checking or OtaPhase.Rehashing or OtaPhase.Downloading or OtaPhase.Verifying;
+
     /// <summary>esp_app_desc_t's build date and time of the booted app, from the flash.</summary>
     private DateTime BuildTime(AppSlot slot)
     {
         PartitionView partition = Device.OpenPartition("ota_" + slot.OtaIndex);
-        byte[] image = new byte[Math.Min(partition.Size, 64 * 1024)];
-        partition.Read(0, image);
-        var description = AppImageInfo.Parse(image).Description;
+        // esp_app_desc_t is the start of the first segment's data (image header 24 bytes + segment header 8 bytes),
+        // as esp_app_get_description reads it: the bootloader already verified the whole image.
+        byte[] head = new byte[0x20 + 256];
+        partition.Read(0, head);
+        var description = AppDescription.TryRead(head.AsSpan(0x20));
         return description is null ? DateTime.MinValue : AppBuildTime.Parse(description.Date, description.Time) ?? DateTime.MinValue;
     }
 
@@ -201,5 +250,9 @@ public sealed class VirtualDeviceRunner : IDisposable
         return (Read("primaryEndpoints"), Read("fallbackEndpoints"));
     }
 
-    public void Dispose() => _session?.Dispose();
+    public void Dispose()
+    {
+        _session?.Dispose();
+        _downloader?.Dispose();
+    }
 }

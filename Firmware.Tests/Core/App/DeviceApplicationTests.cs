@@ -1,6 +1,7 @@
 using System;
 using IotDevice.Core.Messaging;
 using IotDevice.Core.Platform;
+using IotDevice.Core.Updates;
 using IotDevice.Tests.Core.Fakes;
 using nanoFramework.TestFramework;
 
@@ -124,6 +125,85 @@ namespace IotDevice.Tests.Core.App
             rig.Tick(100);
             Assert.AreEqual(1, rig.App.CommandsReceived);
             Assert.AreEqual("reboot", Utf8.GetString(rig.App.LastCommand));
+        }
+
+        [TestMethod]
+        public void OtaCommand_TriggersTheUpdate_MqttClosedWhileDownloading_ReopenedAfter_StatusShowsTheWords()
+        {
+            AppRig rig = new AppRig(new DateTime(2026, 3, 1, 0, 0, 0)); // outside the renewal window
+            string url = rig.PublishRelease("1.5.0", 20 * 1024, 10 * 1024);
+            rig.Build();
+            rig.Run(20, 100);
+            Assert.AreEqual("online-primary", rig.App.StateName);
+            Assert.AreEqual("none", rig.LastStatus.Ota);
+            int connectsBefore = rig.Session.Connects.Count;
+
+            rig.Session.Deliver("devices/dev-0001/commands", OtaCommand.Build(url));
+            bool sawHeld = false;
+            bool mqttDuringDownload = false;
+            for (int i = 0; i < 400 && rig.Rebooter.Reboots == 0; i++)
+            {
+                rig.Tick(100);
+                if (rig.App.Connection.IsHeld)
+                {
+                    sawHeld = true;
+                    Assert.AreEqual("held-for-update", rig.App.StateName);
+                    if (rig.Session.IsConnected)
+                        mqttDuringDownload = true;
+                }
+                if (rig.Downloads.OpenStreams > 0 && rig.Session.IsConnected)
+                    mqttDuringDownload = true;
+            }
+            Assert.AreEqual(1, rig.App.CommandsReceived);
+            Assert.AreEqual(1, rig.App.OtaCommandsAccepted);
+            Assert.IsTrue(sawHeld);
+            Assert.IsFalse(mqttDuringDownload, "MQTT open while the download had the network");
+            Assert.AreEqual(1, rig.Rebooter.Reboots);
+            // connected before, closed for the download, reopened once for "rebooting"
+            Assert.AreEqual(connectsBefore + 1, rig.Session.Connects.Count);
+            Assert.IsFalse(rig.App.Connection.IsHeld);
+            Assert.AreEqual("rebooting", rig.LastStatus.Ota);
+            Assert.IsTrue(StatusWords(rig).IndexOf("accepted") >= 0, StatusWords(rig));
+            Assert.IsTrue(StatusWords(rig).IndexOf("accepted") < StatusWords(rig).IndexOf("rebooting"), StatusWords(rig));
+            Assert.AreEqual("1.5.0", rig.Store.GetString(DeviceStoreKeys.Namespace, OtaStoreKeys.ReleaseOf(0)));
+
+            // The bootloader boots the new pair on trial; the new firmware's app confirms it after its status reached the primary.
+            rig.OtaSlots.Boot();
+            Assert.AreEqual(0, rig.OtaSlots.RunningSlot);
+            rig.Session.Disconnect();
+            rig.Build();
+            rig.Run(40, 100);
+            Assert.AreEqual("online-primary", rig.App.StateName);
+            Assert.AreEqual(1, rig.OtaSlots.MarkedValid);
+            Assert.AreEqual("confirmed", rig.App.Ota);
+            Assert.AreEqual("confirmed", rig.LastStatus.Ota);
+            Assert.AreEqual(0, rig.LastStatus.Slot);
+        }
+
+        [TestMethod]
+        public void OtherCommands_DoNotTriggerAnUpdate()
+        {
+            AppRig rig = new AppRig(new DateTime(2026, 3, 1, 0, 0, 0));
+            rig.Build();
+            rig.Run(20, 100);
+            rig.Session.Deliver("devices/dev-0001/commands", Utf8.GetBytes("iotdevice-command-v1\nkind=reboot\n"));
+            rig.Run(20, 100);
+            Assert.AreEqual(1, rig.App.CommandsReceived);
+            Assert.AreEqual(0, rig.App.OtaCommandsAccepted);
+            Assert.AreEqual((int)OtaPhase.Idle, (int)rig.App.Updater.Phase);
+            Assert.AreEqual("online-primary", rig.App.StateName);
+        }
+
+        private static string StatusWords(AppRig rig)
+        {
+            string words = "";
+            int n = rig.Session.CountPublished("devices/dev-0001/status");
+            for (int i = 0; i < n; i++)
+            {
+                StatusReport s = StatusReport.Parse(rig.Session.PublishedOn("devices/dev-0001/status", i).Payload);
+                words = words + s.Ota + ",";
+            }
+            return words;
         }
     }
 }

@@ -4,6 +4,8 @@ using IotDevice.Core.Connectivity;
 using IotDevice.Core.Messaging;
 using IotDevice.Core.Platform;
 using IotDevice.Core.Renewal;
+using IotDevice.Core.Updates;
+using IotDevice.Core.Identity;
 
 namespace IotDevice.Tests.Core.Fakes
 {
@@ -25,6 +27,9 @@ namespace IotDevice.Tests.Core.Fakes
         public readonly FakeLog Log = new FakeLog();
         public readonly ConnectionSettings Settings = new ConnectionSettings();
         public readonly RenewalPolicy Policy = new RenewalPolicy();
+        public readonly FakeOtaSlots OtaSlots = new FakeOtaSlots(64 * 1024, 32 * 1024);
+        public readonly FakeRangeDownloader Downloads = new FakeRangeDownloader();
+        public OtaSettings OtaSettings;
         public DeviceApplication App;
 
         public AppRig()
@@ -49,13 +54,45 @@ namespace IotDevice.Tests.Core.Fakes
             Keys.QueueGeneratedKey(TestPki.Der(TestPki.Key2PublicKeyInfo));
             TestPki.RegisterSignatures(Crypto);
             Session.Broker = Service;
+            OtaSlots.RunningSlot = 1;
+            Store.Seed(OtaStoreKeys.ReleasePublicKey, Pem.Encode(TestPki.Der(TestPki.Key1PublicKeyInfo), "PUBLIC KEY"));
+        }
+
+        /// <summary>Serves a release signed by the release key (key 1) on <see cref="Downloads"/>; returns its manifest URL.</summary>
+        public string PublishRelease(string version, int appSize, int deploySize)
+        {
+            byte[] app = OtaRig.App(appSize, 0, version.GetHashCode());
+            byte[] deploy = OtaRig.Bytes(deploySize, version.GetHashCode() + 1);
+            string dir = OtaRig.Host + version + "/";
+            ReleaseManifest m = new ReleaseManifest(version, 0, OtaRig.Board,
+                ReleasePart.Download(ReleasePart.AppName, app.Length, OtaRig.Sha(app), dir + "app.bin"),
+                ReleasePart.Download(ReleasePart.DeployName, deploy.Length, OtaRig.Sha(deploy), dir + "deploy.bin"));
+            byte[] manifest = m.ToBytes();
+            byte[] signature = OtaRig.ReleaseSignatureBytes();
+            Crypto.AllowSignature(TestPki.Der(TestPki.Key1PublicKeyInfo), manifest, signature);
+            Downloads.Serve(dir + "manifest.txt", manifest, "\"m\"");
+            Downloads.Serve(ReleaseSignature.SignatureUrl(dir + "manifest.txt"), signature, "\"s\"");
+            Downloads.Serve(dir + "app.bin", app, "\"a\"");
+            Downloads.Serve(dir + "deploy.bin", deploy, "\"d\"");
+            return dir + "manifest.txt";
         }
 
         public DeviceApplication Build()
         {
-            App = new DeviceApplication(Clock, Store, Keys, Crypto, Session, Rebooter, Log, new DateTime(2026, 1, 1, 0, 0, 0), "1.4.2", 1, Settings, Policy, 30000);
+            OtaSettings = new OtaSettings(OtaRig.Board, "1.4.2");
+            OtaSettings.ChunkSize = 1024;
+            OtaSettings.CheckpointBytes = 8192;
+            OtaSettings.ReportWindowSeconds = 2;
+            OtaSettings.RetryDelaySeconds = 1;
+            App = new DeviceApplication(Clock, Store, Keys, Crypto, Session, Rebooter, Log, new DateTime(2026, 1, 1, 0, 0, 0), "1.4.2", OtaSlots.RunningSlot,
+                OtaPlatform(), Settings, Policy, 30000, OtaSettings);
             App.NetworkUp = true;
             return App;
+        }
+
+        public OtaPlatform OtaPlatform()
+        {
+            return new OtaPlatform(Downloads, OtaSlots, OtaSlots, OtaSlots);
         }
 
         public void Tick(int ms)

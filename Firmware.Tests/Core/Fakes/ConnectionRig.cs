@@ -84,6 +84,13 @@ namespace IotDevice.Tests.Core.Fakes
             return false;
         }
 
+        public int StatusPublishes;
+
+        public void StatusPublished(bool onPrimary)
+        {
+            StatusPublishes++;
+        }
+
         public byte[] BuildStatus(bool online)
         {
             StatusReport s = new StatusReport();

@@ -195,6 +195,11 @@ namespace IotDevice.Tests.Core.Fakes
             return b;
         }
 
+        public static byte[] ReleaseSignatureBytes()
+        {
+            return MakeSignature();
+        }
+
         /// <summary>A strict-DER ECDSA-shaped signature (r = 0x11..., s = 0x22...); FakeCrypto accepts it only where registered.</summary>
         private static byte[] MakeSignature()
         {

@@ -4,6 +4,7 @@ using IotDevice.Core.Identity;
 using IotDevice.Core.Messaging;
 using IotDevice.Core.Platform;
 using IotDevice.Core.Renewal;
+using IotDevice.Core.Updates;
 
 namespace IotDevice.Core.App
 {
@@ -14,8 +15,12 @@ namespace IotDevice.Core.App
     /// <see cref="Tick"/> as often as it likes; nothing here blocks, sleeps or starts a thread.
     /// A configuration problem does not throw: <see cref="ConfigurationError"/> says what is wrong, the
     /// device stays offline and the log says why (a crash loop would hide it).
+    /// Over-the-air updates: the app owns the <see cref="OtaUpdater"/> (built from the <see cref="OtaPlatform"/>),
+    /// triggers it from an OTA command on devices/&lt;id&gt;/commands, holds MQTT closed while it downloads (one
+    /// TLS session at a time), reports its word as the status <c>ota=</c> and tells it every acknowledged status
+    /// publish (the self-test of a new pair).
     /// </summary>
-    public sealed class DeviceApplication : IStatusSource
+    public sealed class DeviceApplication : IStatusSource, IOtaHost
     {
         private readonly IDeviceLog _log;
         private readonly IRebooter _rebooter;
@@ -25,21 +30,28 @@ namespace IotDevice.Core.App
         private bool _configErrorLogged;
 
         public DeviceApplication(IClock clock, ISecureStore store, IDeviceKeys keys, ICrypto crypto, IMqttSession session, IRebooter rebooter,
-            IDeviceLog log, DateTime buildTime, string version, int runningSlot)
-            : this(clock, store, keys, crypto, session, rebooter, log, buildTime, version, runningSlot, new ConnectionSettings(), new RenewalPolicy(), 60 * 1000)
+            IDeviceLog log, DateTime buildTime, string version, int runningSlot, OtaPlatform ota)
+            : this(clock, store, keys, crypto, session, rebooter, log, buildTime, version, runningSlot, ota, new ConnectionSettings(), new RenewalPolicy(), 60 * 1000, null)
         {
         }
 
         public DeviceApplication(IClock clock, ISecureStore store, IDeviceKeys keys, ICrypto crypto, IMqttSession session, IRebooter rebooter,
-            IDeviceLog log, DateTime buildTime, string version, int runningSlot, ConnectionSettings settings, RenewalPolicy policy, int renewalTimeoutMs)
+            IDeviceLog log, DateTime buildTime, string version, int runningSlot, OtaPlatform ota, ConnectionSettings settings, RenewalPolicy policy, int renewalTimeoutMs)
+            : this(clock, store, keys, crypto, session, rebooter, log, buildTime, version, runningSlot, ota, settings, policy, renewalTimeoutMs, null)
         {
-            if (clock == null || store == null || keys == null || crypto == null || session == null || rebooter == null || log == null || version == null || settings == null || policy == null)
+        }
+
+        /// <param name="otaSettings">null = the product's (board from <paramref name="ota"/>, built version = <paramref name="version"/>).</param>
+        public DeviceApplication(IClock clock, ISecureStore store, IDeviceKeys keys, ICrypto crypto, IMqttSession session, IRebooter rebooter,
+            IDeviceLog log, DateTime buildTime, string version, int runningSlot, OtaPlatform ota, ConnectionSettings settings, RenewalPolicy policy, int renewalTimeoutMs,
+            OtaSettings otaSettings)
+        {
+            if (clock == null || store == null || keys == null || crypto == null || session == null || rebooter == null || log == null || version == null || ota == null || settings == null || policy == null)
                 throw new ArgumentNullException("clock", "every platform dependency is required");
             _log = log;
             _rebooter = rebooter;
             _version = version;
             _runningSlot = runningSlot;
-            Ota = "none";
             _queue = new TelemetryQueue();
             Time = new TimeGuard(clock, store, buildTime, log);
             Identities = new IdentityStore(store, log);
@@ -112,6 +124,19 @@ namespace IotDevice.Core.App
                 _queue, this, log, settings, jitter);
             Connection.MessageReceived += OnMessage;
             Renewal = new RenewalClient(Connection, Identities, keys, crypto, new CertificateCheck(crypto, roots), Time, Topics, policy, log, renewalTimeoutMs);
+            if (otaSettings == null)
+            {
+                try
+                {
+                    otaSettings = new OtaSettings(ota.Board, version);
+                }
+                catch (ArgumentException ex)
+                {
+                    Fail("version: " + ex.Message);
+                    return;
+                }
+            }
+            Updater = new OtaUpdater(otaSettings, this, ota.Downloader, ota.AppSlots, ota.DeploySlots, ota.Slots, store, crypto, clock, rebooter, log);
             log.Info("app: " + deviceId + " version " + version + " slot " + runningSlot.ToString() + " configured with " + primary.Count.ToString() + " primary node(s)"
                 + (fallback == null ? "" : " and " + fallback.Count.ToString() + " fallback node(s)") + ", " + roots.Length.ToString() + " pinned root(s)");
         }
@@ -131,11 +156,20 @@ namespace IotDevice.Core.App
 
         public RenewalClient Renewal { get; private set; }
 
-        /// <summary>Last OTA outcome word for the status (set by the OTA flow).</summary>
-        public string Ota { get; set; }
+        /// <summary>The OTA machine (null when the configuration did not load).</summary>
+        public OtaUpdater Updater { get; private set; }
 
-        /// <summary>Commands received on devices/&lt;id&gt;/commands (handled by later features).</summary>
+        /// <summary>The OTA word for the status (<c>ota=</c>): the updater's current word, or its last outcome.</summary>
+        public string Ota
+        {
+            get { return Updater == null ? OtaWords.None : Updater.Status; }
+        }
+
+        /// <summary>Commands received on devices/&lt;id&gt;/commands.</summary>
         public int CommandsReceived { get; private set; }
+
+        /// <summary>OTA commands among them that started an update.</summary>
+        public int OtaCommandsAccepted { get; private set; }
 
         public byte[] LastCommand { get; private set; }
 
@@ -190,7 +224,7 @@ namespace IotDevice.Core.App
             get { return _rebooter; }
         }
 
-        /// <summary>One main-loop pass: clock check, connection, renewal.</summary>
+        /// <summary>One main-loop pass: clock check, OTA step, connection, renewal.</summary>
         public void Tick()
         {
             if (ConfigurationError != null)
@@ -203,8 +237,38 @@ namespace IotDevice.Core.App
                 return;
             }
             Time.Tick();
+            // First: on the first pass the updater learns what the last boot left (a pair on trial, a resumed
+            // download) before the connection publishes its first status.
+            Updater.Tick();
             Connection.Tick();
-            Renewal.Tick();
+            if (!Updater.IsBusy)
+                Renewal.Tick();
+        }
+
+        // ---- IOtaHost: the updater's calls, from Updater.Tick ----
+
+        /// <summary>The OTA download needs the one TLS session: MQTT closed now and kept closed until <see cref="RestoreNetwork"/>.</summary>
+        public void ReleaseNetwork()
+        {
+            Connection.Hold("OTA download");
+        }
+
+        public void RestoreNetwork()
+        {
+            Connection.Release("OTA download finished");
+        }
+
+        public void OtaStatusChanged(string word)
+        {
+            _log.Info("app: ota=" + word);
+            Connection.RequestStatusPublish();
+        }
+
+        /// <summary>From the connection manager: the retained status was acknowledged; the updater's evidence (self-test, reports).</summary>
+        public void StatusPublished(bool onPrimary)
+        {
+            if (Updater != null)
+                Updater.OnStatusPublished(onPrimary);
         }
 
         /// <summary>Queues a telemetry message (the queue takes the array; don't reuse it). False when it could not be kept.</summary>
@@ -246,6 +310,14 @@ namespace IotDevice.Core.App
             CommandsReceived++;
             LastCommand = message.Payload;
             _log.Info("app: command received (" + (message.Payload == null ? 0 : message.Payload.Length).ToString() + " bytes)");
+            // Only the primary subscribes to commands; the URL decides nothing: the release signature, board and version checks do.
+            string manifestUrl = OtaCommand.TryGetManifestUrl(message.Payload);
+            if (manifestUrl != null)
+            {
+                _log.Info("app: OTA command, manifest " + manifestUrl);
+                if (Updater.Trigger(manifestUrl))
+                    OtaCommandsAccepted++;
+            }
         }
 
         private void Fail(string error)

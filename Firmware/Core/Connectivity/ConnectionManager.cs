@@ -79,6 +79,7 @@ namespace IotDevice.Core.Connectivity
         private int _fallbackFailures;
         private int _shortSessions;
         private bool _networkUp;
+        private bool _held;
 
         public ConnectionManager(IMqttSession session, IClock clock, TimeGuard timeGuard, DeviceTopics topics,
             EndpointList primary, EndpointList fallback, byte[] caBundlePem, IdentityStore identities, string fallbackUser,
@@ -190,6 +191,42 @@ namespace IotDevice.Core.Connectivity
             _statusDirty = true;
         }
 
+        /// <summary>True between <see cref="Hold"/> and <see cref="Release"/>.</summary>
+        public bool IsHeld
+        {
+            get { return _held; }
+        }
+
+        /// <summary>
+        /// Closes the MQTT session now (clean DISCONNECT: the retained status keeps what was last published, e.g.
+        /// "ota=accepted") and does not reconnect until <see cref="Release"/>: the OTA download needs the one TLS
+        /// session the ESP32 has room for. Telemetry keeps queueing meanwhile.
+        /// </summary>
+        public void Hold(string why)
+        {
+            if (_held)
+                return;
+            _held = true;
+            if (IsOnline || _session.IsConnected)
+                _session.Disconnect();
+            if (_state == ConnectionState.TrialAccepted)
+            {
+                _trial = TrialOutcome.None;
+                _mode = _modeBeforeTrial;
+            }
+            SetState(ConnectionState.Held, "network held: " + why);
+        }
+
+        /// <summary>Ends a <see cref="Hold"/>: reconnects right away (no backoff), with a fresh status publish.</summary>
+        public void Release(string why)
+        {
+            if (!_held)
+                return;
+            _held = false;
+            _statusDirty = true;
+            Wait(0, "network released: " + why);
+        }
+
         /// <summary>QoS 1 publish on the current session (renewal requests); false when offline or not acknowledged.</summary>
         public bool Publish(string topic, byte[] payload)
         {
@@ -270,6 +307,8 @@ namespace IotDevice.Core.Connectivity
                 lost = _lostSignalled;
                 _lostSignalled = false;
             }
+            if (_held)
+                return; // an OTA download has the network: no MQTT, no reconnect
             if (IsOnline && (lost || !_session.IsConnected))
                 OnSessionLost();
 
@@ -471,7 +510,10 @@ namespace IotDevice.Core.Connectivity
             if (_statusDirty)
             {
                 if (_session.Publish(_statusTopic, _status.BuildStatus(true), true))
+                {
                     _statusDirty = false;
+                    _status.StatusPublished(_state == ConnectionState.OnlinePrimary);
+                }
                 else
                     return;
             }
@@ -590,6 +632,7 @@ namespace IotDevice.Core.Connectivity
                 case ConnectionState.OnlineFallback: return "online-fallback";
                 case ConnectionState.TrialAccepted: return "trial-accepted";
                 case ConnectionState.NoIdentity: return "no-identity";
+                case ConnectionState.Held: return "held-for-update";
                 default: return "unknown";
             }
         }

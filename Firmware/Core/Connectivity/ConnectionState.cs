@@ -22,6 +22,9 @@ namespace IotDevice.Core.Connectivity
         TrialAccepted = 5,
 
         /// <summary>NVS holds no usable identity: nothing to connect with.</summary>
-        NoIdentity = 6
+        NoIdentity = 6,
+
+        /// <summary>MQTT closed on purpose and kept closed (an OTA download holds the one TLS session the ESP32 has room for).</summary>
+        Held = 7
     }
 }

@@ -5,5 +5,8 @@ namespace IotDevice.Core.Connectivity
     {
         /// <param name="online">true for the status published after connecting, false for the last will.</param>
         byte[] BuildStatus(bool online);
+
+        /// <summary>The retained "online" status was acknowledged (PUBACK) by the broker; <paramref name="onPrimary"/> when that is the primary.</summary>
+        void StatusPublished(bool onPrimary);
     }
 }

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using NfBuild.Backend;
+using NfBuild.Backend.Apache;
+using NfBuild.Release;
 using NfBuild.Fleet;
 using NfBuild.Renewal;
 using NfBuild.Tests.Backend;
@@ -42,6 +44,10 @@ public sealed class EndToEndFixture : IAsyncLifetime
     public const string Steady = "e2e-steady";
     /// <summary>Expired devices for the recovery benchmark, one per run.</summary>
     public static readonly string[] Bench = ["e2e-bench-1", "e2e-bench-2", "e2e-bench-3", "e2e-bench-4", "e2e-bench-5"];
+    /// <summary>Valid for a year, updated over the air from the fleet's Apache (OtaEndToEndTests).</summary>
+    public const string Ota = "e2e-ota";
+    /// <summary>OTA benchmark devices, one per run.</summary>
+    public static readonly string[] OtaBench = ["e2e-ota-bench-1", "e2e-ota-bench-2", "e2e-ota-bench-3"];
 
     private readonly ConcurrentQueue<string> _serviceLog = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -50,6 +56,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
     private RenewalServiceHost? _primaryService, _fallbackService;
     private string? _startError;
     private int _observers;
+    private ApacheServer? _apache;
+    private readonly SemaphoreSlim _apacheLock = new(1, 1);
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "nfb-e2e-" + Guid.NewGuid().ToString("N")[..10]);
     public FleetDirectory Fleet { get; private set; } = null!;
@@ -78,6 +86,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
         settings.PrimaryEndpoints = [$"{Host}:{free[0]}"];
         settings.FallbackEndpoints = [$"{Host}:{free[2]}"];
         SecureFiles.WritePublic(fleet.SettingsFile, settings.ToJson());
+        // The release key before any device: provisioning then puts release.pub.pem into each device's NVS rel_pubkey.
+        ReleaseKey.Generate(Root);
         Fleet = FleetDirectory.Open(Root);
 
         var now = DateTimeOffset.UtcNow;
@@ -86,6 +96,9 @@ public sealed class EndToEndFixture : IAsyncLifetime
         AddDevice(Steady, now.AddYears(1));
         foreach (var id in Bench)
             AddDevice(id, now.AddDays(-1));
+        AddDevice(Ota, now.AddYears(1));
+        foreach (var id in OtaBench)
+            AddDevice(id, now.AddYears(1));
 
         RabbitMqConfigWriter.Write(Fleet);
         if (!RabbitMqNode.IsInstalled())
@@ -161,6 +174,60 @@ public sealed class EndToEndFixture : IAsyncLifetime
         return Observer.Create(this, name);
     }
 
+    /// <summary>
+    /// The operator: a certificate of the fleet's PKI for CN <c>operator</c> and a certificate-login user on the primary
+    /// that may publish to devices/&lt;id&gt;/commands only (no reads, no other keys): who sends OTA commands.
+    /// </summary>
+    public async Task<Observer> NewOperatorAsync()
+    {
+        string name = "operator-" + Interlocked.Increment(ref _observers);
+        string queues = $"mqtt-subscription-{name}qos[01]";
+        var definitions = new
+        {
+            users = new[] { new { name, password_hash = "", hashing_algorithm = FallbackPasswords.HashingAlgorithm, tags = Array.Empty<string>() } },
+            permissions = new[] { new { user = name, vhost = Fleet.Settings.PrimaryVhost, configure = $"^{queues}$", write = $"^(amq\\.topic|{queues})$", read = $"^{queues}$" } },
+            topic_permissions = new[]
+            {
+                // Threat (operator identity): may only point devices at a release (commands); the signature decides what installs.
+                new { user = name, vhost = Fleet.Settings.PrimaryVhost, exchange = "amq.topic", write = "^devices\\.[a-z0-9-]{1,32}\\.commands$", read = "^$" },
+            },
+        };
+        string file = Path.Combine(Primary.Options.StateDir, $"import-{name}.json");
+        SecureFiles.Write(file, JsonSerializer.SerializeToUtf8Bytes(definitions), SecureFiles.Secret);
+        try
+        {
+            await Primary.CtlOrThrowAsync("import_definitions", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        return Observer.Create(this, name);
+    }
+
+    /// <summary>The fleet's firmware server (real Apache, `backend apache write` on a free port), started on first use.</summary>
+    public async Task<ApacheLayout> FirmwareServerAsync()
+    {
+        await _apacheLock.WaitAsync();
+        try
+        {
+            var layout = new ApacheLayout(Fleet);
+            if (_apache is null)
+            {
+                ApacheConfigWriter.Write(Fleet, new ApacheWriteOptions { Port = TestFleet.FreePorts(1)[0] });
+                _apache = await ApacheServer.StartAsync(layout);
+            }
+            return layout;
+        }
+        finally
+        {
+            _apacheLock.Release();
+        }
+    }
+
+    /// <summary>The firmware server's base URL (https://localhost:&lt;port&gt;/, the server certificate's DNS name).</summary>
+    public string FirmwareBaseUrl => $"https://localhost:{ApacheConfigWriter.ReadListen(new ApacheLayout(Fleet).ConfigFile).Port}/";
+
     /// <summary>Stops the primary node cleanly and starts it again from the same configuration and data (users, durable queues, retained messages persist).</summary>
     public async Task RestartPrimaryAsync(TimeSpan downtime)
     {
@@ -219,6 +286,11 @@ public sealed class EndToEndFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_apache is not null)
+        {
+            await _apache.StopAsync();
+            _apache.Dispose();
+        }
         if (_primaryService is not null)
             await _primaryService.DisposeAsync();
         if (_fallbackService is not null)

@@ -100,6 +100,15 @@ public sealed class Observer : IAsyncDisposable
         return observer;
     }
 
+    /// <summary>QoS 1 publish (not retained); false when the broker did not acknowledge it.</summary>
+    public async Task<bool> PublishAsync(string topic, byte[] payload)
+    {
+        var client = _client ?? throw new InvalidOperationException("not connected");
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        return result.IsSuccess;
+    }
+
     public IReadOnlyList<Observed> On(string topic) => _received.Where(m => m.Topic == topic).ToList();
 
     /// <summary>Waits until <paramref name="done"/> holds for what was received; false on timeout.</summary>

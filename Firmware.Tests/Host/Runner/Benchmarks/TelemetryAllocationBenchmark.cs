@@ -28,7 +28,7 @@ namespace Firmware.Tests.Host.Benchmarks
             AppRig rig = new AppRig(new DateTime(2026, 3, 1, 0, 0, 0)); // outside the renewal window
             LeanSession session = new LeanSession();
             DeviceApplication app = new DeviceApplication(rig.Clock, rig.Store, rig.Keys, rig.Crypto, session, rig.Rebooter, rig.Log,
-                new DateTime(2026, 1, 1, 0, 0, 0), "1.0.0", 0);
+                new DateTime(2026, 1, 1, 0, 0, 0), "1.0.0", 0, rig.OtaPlatform());
             app.NetworkUp = true;
             for (int i = 0; i < 100; i++)
             {

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Esp32.Formats.AppImage;
+using IotDevice.Core.Messaging;
+using IotDevice.Core.Updates;
+using IotDevice.Host.Adapters;
+using NfBuild.Release;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace NfBuild.Tests.EndToEnd;
+
+/// <summary>A release made by the release tooling and published into the fleet's Apache document root.</summary>
+public sealed record PublishedRelease(string Version, string ManifestUrl, string AppUrl, string DeployUrl, int AppBytes, int DeployBytes);
+
+/// <summary>What one over-the-air update of a running device did, timed from the device's log.</summary>
+public sealed record OtaRun(TimeSpan CommandToHeld, TimeSpan Download, TimeSpan CommandToReboot, TimeSpan CommandToConfirmed, int MaxTlsSessions, string FinalStatus, string Phases);
+
+/// <summary>Shared steps of the OTA end-to-end test and benchmark: release create/publish, the operator's command, the device's run.</summary>
+public static class OtaEndToEnd
+{
+    /// <summary>
+    /// `release create` (app = an ESP32 image with esp_app_desc_t version/secure_version 0, <paramref name="appBytes"/>
+    /// of code; deploy = <paramref name="deployBytes"/> of managed code) with the base URL of the fleet's Apache, then
+    /// `release publish` into its document root.
+    /// </summary>
+    public static async Task<PublishedRelease> CreateAndPublishAsync(EndToEndFixture fx, string version, int appBytes, int deployBytes)
+    {
+        await fx.FirmwareServerAsync();
+        string work = Path.Combine(fx.Root, "release-work", version + "-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(work);
+        var code = new byte[appBytes];
+        new Random(version.GetHashCode()).NextBytes(code);
+        byte[] app = new AppImageBuilder(new AppDescription { Version = version, SecureVersion = 0, ProjectName = "nanoCLR", IdfVersion = "v5.5.1" })
+            .AddSegment(0x40080000, code).Build();
+        var deploy = new byte[deployBytes];
+        new Random(version.GetHashCode() + 1).NextBytes(deploy);
+        string appPath = Path.Combine(work, "nanoCLR.bin"), deployPath = Path.Combine(work, "deploy.bin");
+        File.WriteAllBytes(appPath, app);
+        File.WriteAllBytes(deployPath, deploy);
+        string baseUrl = fx.FirmwareBaseUrl;
+        var created = ReleaseCreator.Create(new ReleaseCreateOptions
+        {
+            FleetDir = fx.Root, Version = version, SecureVersion = 0, AppPath = appPath, DeployPath = deployPath,
+            OutputDir = Path.Combine(work, "rel-" + version), BaseUrl = baseUrl,
+        });
+        ReleasePublisher.Publish(created.Directory, fx.Root);
+        string dir = baseUrl + ReleasePaths.UrlPath(version, "");
+        return new PublishedRelease(version, dir + "manifest.txt", dir + "app.bin", dir + "deploy.bin", app.Length, deployBytes);
+    }
+
+    /// <summary>
+    /// The device (running, online on the primary) gets the OTA command from the operator, downloads from Apache,
+    /// reboots into the other pair and confirms it. TLS sessions (MQTT + HTTPS) are sampled every millisecond.
+    /// </summary>
+    public static async Task<OtaRun> UpdateAsync(EndToEndFixture fx, RunningDevice device, Observer @operator, PublishedRelease release, ITestOutputHelper output)
+    {
+        int bootsBefore = device.Runner.Boots;
+        int maxTls = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(() =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                maxTls = Math.Max(maxTls, TlsSessionCounter.Open + MqttNetSession.OpenSessions);
+                Thread.Sleep(1);
+            }
+        });
+        long sent = Stopwatch.GetTimestamp();
+        Assert.True(await @operator.PublishAsync(new DeviceTopics(device.Id).Commands, OtaCommand.Build(release.ManifestUrl)), "the broker refused the operator's command");
+        bool done = await device.WaitUntilAsync(d => d.Runner.Boots > bootsBefore && d.Runner.Application?.Ota == OtaWords.Confirmed
+            && d.Runner.Application.Connection.IsOnPrimary, TimeSpan.FromSeconds(120));
+        sampling.Cancel();
+        await sampler;
+        if (!done)
+        {
+            device.Dump(output, sent);
+            Assert.Fail($"the update to {release.Version} did not confirm: state {device.Runner.State}, ota={device.Runner.Application?.Ota}");
+        }
+        TimeSpan At(string text) => device.FirstLine(text, sent) is { } line ? Stopwatch.GetElapsedTime(sent, line.Timestamp) : TimeSpan.Zero;
+        TimeSpan held = At("network held: OTA download"), released = At("network released: OTA download"), reboot = At("reboot: ota: booting pair");
+        TimeSpan confirmed = At("ota: pair " + device.Runner.Identity!.Slot + " confirmed");
+        var status = StatusReport.Parse(device.App.BuildStatus(true));
+        string phases = $"manifest checked +{(At("accepted for pair") - held).TotalMilliseconds:F0} ms, app streamed +{(At("ota: app ") - At("accepted for pair")).TotalMilliseconds:F0} ms, "
+            + $"deploy streamed +{(At("ota: deploy ") - At("ota: app ")).TotalMilliseconds:F0} ms, image verified and boot slot set +{(At("selected (") - At("ota: deploy ")).TotalMilliseconds:F0} ms";
+        return new OtaRun(held, released - held, reboot, confirmed, maxTls, $"version={status.Version} slot={status.Slot} ota={status.Ota}", phases);
+    }
+}
