@@ -61,7 +61,7 @@ public static class OtaEndToEnd
         {
             while (!sampling.IsCancellationRequested)
             {
-                maxTls = Math.Max(maxTls, TlsSessionCounter.Open + MqttNetSession.OpenSessions);
+                maxTls = Math.Max(maxTls, TlsSessionCounter.Open); // MQTT and HTTPS sessions of this process
                 Thread.Sleep(1);
             }
         });
