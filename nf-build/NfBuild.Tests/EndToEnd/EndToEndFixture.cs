@@ -151,26 +151,9 @@ public sealed class EndToEndFixture : IAsyncLifetime
     {
         string name = $"observer-{Interlocked.Increment(ref _observers)}";
         string queues = $"mqtt-subscription-{name}qos[01]";
-        var definitions = new
-        {
-            users = new[] { new { name, password_hash = "", hashing_algorithm = FallbackPasswords.HashingAlgorithm, tags = Array.Empty<string>() } },
-            permissions = new[] { new { user = name, vhost = Fleet.Settings.PrimaryVhost, configure = $"^{queues}$", write = $"^{queues}$", read = $"^(amq\\.topic|{queues})$" } },
-            topic_permissions = new[]
-            {
-                // Threat (test identity): reads telemetry and status of any device, publishes nothing (write matches no key).
-                new { user = name, vhost = Fleet.Settings.PrimaryVhost, exchange = "amq.topic", write = "^$", read = "^devices\\.(\\*|[a-z0-9-]{1,32})\\.(telemetry|status)$" },
-            },
-        };
-        string file = Path.Combine(Primary.Options.StateDir, $"import-{name}.json");
-        SecureFiles.Write(file, JsonSerializer.SerializeToUtf8Bytes(definitions), SecureFiles.Secret);
-        try
-        {
-            await Primary.CtlOrThrowAsync("import_definitions", file);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        // Threat (test identity): reads telemetry and status of any device, publishes nothing (write matches no key).
+        await AddPrimaryCertificateUserAsync(name, configure: $"^{queues}$", write: $"^{queues}$", read: $"^(amq\\.topic|{queues})$",
+            topicWrite: "^$", topicRead: "^devices\\.(\\*|[a-z0-9-]{1,32})\\.(telemetry|status)$");
         return Observer.Create(this, name);
     }
 
@@ -182,15 +165,21 @@ public sealed class EndToEndFixture : IAsyncLifetime
     {
         string name = "operator-" + Interlocked.Increment(ref _observers);
         string queues = $"mqtt-subscription-{name}qos[01]";
+        // Threat (operator identity): may only point devices at a release (commands); the signature decides what installs.
+        await AddPrimaryCertificateUserAsync(name, configure: $"^{queues}$", write: $"^(amq\\.topic|{queues})$", read: $"^{queues}$",
+            topicWrite: "^devices\\.[a-z0-9-]{1,32}\\.commands$", topicRead: "^$");
+        return Observer.Create(this, name);
+    }
+
+    /// <summary>A certificate-login user (no password) on the primary, imported with rabbitmqctl from an owner-only file.</summary>
+    private async Task AddPrimaryCertificateUserAsync(string name, string configure, string write, string read, string topicWrite, string topicRead)
+    {
+        string vhost = Fleet.Settings.PrimaryVhost;
         var definitions = new
         {
             users = new[] { new { name, password_hash = "", hashing_algorithm = FallbackPasswords.HashingAlgorithm, tags = Array.Empty<string>() } },
-            permissions = new[] { new { user = name, vhost = Fleet.Settings.PrimaryVhost, configure = $"^{queues}$", write = $"^(amq\\.topic|{queues})$", read = $"^{queues}$" } },
-            topic_permissions = new[]
-            {
-                // Threat (operator identity): may only point devices at a release (commands); the signature decides what installs.
-                new { user = name, vhost = Fleet.Settings.PrimaryVhost, exchange = "amq.topic", write = "^devices\\.[a-z0-9-]{1,32}\\.commands$", read = "^$" },
-            },
+            permissions = new[] { new { user = name, vhost, configure, write, read } },
+            topic_permissions = new[] { new { user = name, vhost, exchange = "amq.topic", write = topicWrite, read = topicRead } },
         };
         string file = Path.Combine(Primary.Options.StateDir, $"import-{name}.json");
         SecureFiles.Write(file, JsonSerializer.SerializeToUtf8Bytes(definitions), SecureFiles.Secret);
@@ -202,7 +191,6 @@ public sealed class EndToEndFixture : IAsyncLifetime
         {
             File.Delete(file);
         }
-        return Observer.Create(this, name);
     }
 
     /// <summary>The fleet's firmware server (real Apache, `backend apache write` on a free port), started on first use.</summary>
