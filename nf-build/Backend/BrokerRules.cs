@@ -10,6 +10,8 @@ public enum TopicScope
     Own,
     AnyDevice,
     AnyDeviceOrWildcard,
+    /// <summary>No routing key at all (RabbitMQ <c>^$</c>: an MQTT topic is never empty).</summary>
+    None,
 }
 
 /// <summary>
@@ -25,10 +27,15 @@ public sealed record TopicRule(TopicScope Scope, IReadOnlyList<string> Suffixes)
     /// <summary>DeviceIds' alphabet and length, as a regex (the renewal service's "any device").</summary>
     public const string AnyDeviceRegex = "[a-z0-9-]{1,32}";
 
+    /// <summary>Matches no routing key (what the operator may read).</summary>
+    public static TopicRule Nothing { get; } = new(TopicScope.None, []);
+
     public string Regex
     {
         get
         {
+            if (Scope == TopicScope.None)
+                return "^$";
             string id = Scope switch
             {
                 TopicScope.Own => UsernameVariable,
@@ -48,11 +55,13 @@ public sealed record TopicRule(TopicScope Scope, IReadOnlyList<string> Suffixes)
 }
 
 /// <summary>What one broker user may do on one node: topic rules (write = publish, read = bind/subscribe) on amq.topic,
-/// and the queues it may configure, write and read (besides amq.topic itself, which every user may write and read).</summary>
-public sealed record BrokerRights(TopicRule Write, TopicRule Read, string QueuesRegex)
+/// and the queues it may configure, write and read (besides amq.topic itself, which every user may write and, unless
+/// <paramref name="ReadsExchange"/> is false, read: reading amq.topic is what binding a queue to it needs).</summary>
+public sealed record BrokerRights(TopicRule Write, TopicRule Read, string QueuesRegex, bool ReadsExchange = true)
 {
     public (string Configure, string Write, string Read) ResourcePermissions =>
-        ($"^{QueuesRegex}$", $"^({BrokerRules.Exchange.Replace(".", "\\.")}|{QueuesRegex})$", $"^({BrokerRules.Exchange.Replace(".", "\\.")}|{QueuesRegex})$");
+        ($"^{QueuesRegex}$", $"^({BrokerRules.Exchange.Replace(".", "\\.")}|{QueuesRegex})$",
+            ReadsExchange ? $"^({BrokerRules.Exchange.Replace(".", "\\.")}|{QueuesRegex})$" : $"^{QueuesRegex}$");
 
     public bool MayUseQueue(string queue) =>
         System.Text.RegularExpressions.Regex.IsMatch(queue, ResourcePermissions.Configure, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -70,6 +79,7 @@ public static class BrokerRules
 {
     public const string Exchange = "amq.topic";
     public const string RenewalServiceUser = DeviceIds.RenewalService;
+    public const string OperatorUser = DeviceIds.Operator;
     public const string RenewalQueue = "renewal-requests";
     public const string StatusQueue = "renewal-status";
     public const string RequestBindingKey = "devices.*.renew.request";
@@ -99,13 +109,21 @@ public static class BrokerRules
         new TopicRule(TopicScope.AnyDeviceOrWildcard, role == BrokerRole.Primary ? ["renew.request", "status"] : ["renew.request"]),
         role == BrokerRole.Primary ? $"({RenewalQueue}|{StatusQueue})" : RenewalQueue);
 
+    /// <summary>The operator (`release rollout`), on the primary only: writes devices.&lt;any device id&gt;.commands, reads no
+    /// routing key and not amq.topic, and may use only its own MQTT subscription queues (3.10's MQTT plugin declares
+    /// them at CONNECT for a session that is not clean, so a publishing client with clean session needs none; they
+    /// stay its own so a persistent session would not fail either). Null on the fallback: no operator user there.</summary>
+    public static BrokerRights? Operator(BrokerRole role) => role != BrokerRole.Primary ? null : new(
+        new TopicRule(TopicScope.AnyDevice, ["commands"]), TopicRule.Nothing, MqttSubscriptionQueues(OperatorUser), ReadsExchange: false);
+
     /// <summary>RabbitMQ 3.10 MQTT's subscription queues of a client id: mqtt-subscription-&lt;client id&gt;qos0/qos1.</summary>
     public static string MqttSubscriptionQueues(string id) => $"mqtt-subscription-{id}qos[01]";
 
     public static string MqttSubscriptionQueue(string clientId, int qos) => $"mqtt-subscription-{clientId}qos{(qos == 0 ? 0 : 1)}";
 
     /// <summary>The users of a node. Revoked devices get none; on the fallback only devices with a fallback password;
-    /// device users on the primary have no password (certificate login only); the renewal service never has one.</summary>
+    /// device users on the primary have no password (certificate login only); the renewal service and the operator (primary
+    /// only) never have one.</summary>
     public static IReadOnlyList<BrokerUser> Users(BrokerRole role, IEnumerable<DeviceRecord> devices)
     {
         var users = devices
@@ -113,6 +131,8 @@ public static class BrokerRules
             .Select(d => new BrokerUser(d.Id, role == BrokerRole.Primary ? "" : d.FallbackPasswordHash!, Device(role, d.Id)))
             .ToList();
         users.Add(new BrokerUser(RenewalServiceUser, "", RenewalService(role)));
+        if (Operator(role) is { } op)
+            users.Add(new BrokerUser(OperatorUser, "", op));
         return users;
     }
 

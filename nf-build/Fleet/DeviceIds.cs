@@ -8,6 +8,9 @@ public static class DeviceIds
     /// <summary>The renewal service's certificate CN and broker user name: never a device id.</summary>
     public const string RenewalService = "renewal-service";
 
+    /// <summary>The operator's certificate CN and broker user name (`release rollout`): never a device id.</summary>
+    public const string Operator = "operator";
+
     /// <summary>True when <paramref name="deviceId"/> passes <see cref="Validate"/>.</summary>
     public static bool IsValid(string deviceId)
     {
@@ -42,5 +45,9 @@ public static class DeviceIds
         // service (read every device's requests, answer them); the firmware allows the name, the fleet does not.
         if (deviceId == RenewalService)
             throw new FleetException($"device id '{deviceId}' is reserved for the renewal service");
+        // Threat: a device certificate with CN operator would log in to the primary as the operator and publish
+        // commands to every device; the firmware allows the name, the fleet does not.
+        if (deviceId == Operator)
+            throw new FleetException($"device id '{deviceId}' is reserved for the operator");
     }
 }

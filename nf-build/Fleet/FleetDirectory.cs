@@ -31,6 +31,9 @@ public sealed class FleetDirectory
     public string ServerKey => Path.Combine(PkiDirectory, "server.key");
     public string RenewalServiceCertificate => Path.Combine(PkiDirectory, "renewal-service.pem");
     public string RenewalServiceKey => Path.Combine(PkiDirectory, "renewal-service.key");
+    /// <summary>The operator's client certificate (CN operator, with the issuing CA) and key: `release rollout` publishes OTA commands with it.</summary>
+    public string OperatorCertificate => Path.Combine(PkiDirectory, "operator.pem");
+    public string OperatorKey => Path.Combine(PkiDirectory, "operator.key");
     public string CrlDirectory => Path.Combine(PkiDirectory, "crl");
     public string CrlFile => Path.Combine(CrlDirectory, "issuing-ca.crl.pem");
 

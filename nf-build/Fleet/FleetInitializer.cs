@@ -7,7 +7,7 @@ namespace NfBuild.Fleet;
 
 /// <summary>
 /// <c>fleet init</c>: a new workspace with root CA, issuing CA, broker server certificate,
-/// renewal-service client certificate, empty CRL, empty registry and fleet.json. Everything is built in
+/// renewal-service and operator client certificates, empty CRL, empty registry and fleet.json. Everything is built in
 /// a staging folder beside the target and moved into place at the end, so a failure leaves no half fleet.
 /// </summary>
 public static partial class FleetInitializer
@@ -135,6 +135,9 @@ public static partial class FleetInitializer
         using X509Certificate2 service = serviceRequest.Create(issuing, now - FleetPki.ClockSkew, serviceNotAfter, CertificateSerials.NewSerial());
         SecureFiles.WritePublic(fleet.RenewalServiceCertificate, service.ExportCertificatePem() + "\n" + issuing.ExportCertificatePem() + "\n");
         SecureFiles.WriteSecret(fleet.RenewalServiceKey, serviceKey.ExportPkcs8PrivateKeyPem() + "\n");
+
+        // Operator: publishes OTA commands on the primary (CN = user name operator).
+        FleetOperator.Write(fleet, issuing, serviceNotAfter);
 
         Crl.CreateEmpty(fleet, issuing, now);
         DeviceRegistry.CreateEmpty(fleet.RegistryFile);

@@ -19,6 +19,7 @@ internal static class FleetCommand
         fleet.Add(AddDevice());
         fleet.Add(Revoke());
         fleet.Add(List());
+        fleet.Add(OperatorIdentity());
         var crl = new Command("crl", "The issuing CA's certificate revocation list.");
         crl.Add(CrlRefresh());
         fleet.Add(crl);
@@ -35,7 +36,7 @@ internal static class FleetCommand
         var hosts = new Option<string[]>("--broker-host") { Description = "Broker host name or IP address, repeatable: the server certificate's SANs (default: localhost and 127.0.0.1). The first is the devices' endpoint host.", AllowMultipleArgumentsPerToken = false };
         var caDays = new Option<int>("--ca-days") { Description = "Validity of the root and issuing CA certificates in days.", DefaultValueFactory = _ => 3650, CustomParser = NumberParser.ParseIntArgument };
         var name = new Option<string>("--name") { Description = "Fleet name (O= of every certificate).", DefaultValueFactory = _ => "iotdevice" };
-        var command = new Command("init", "Create a fleet workspace: root CA, issuing CA, broker server and renewal-service certificates, empty CRL and registry, fleet.json. Refuses to overwrite a fleet.") { dir, hosts, caDays, name };
+        var command = new Command("init", "Create a fleet workspace: root CA, issuing CA, broker server, renewal-service and operator certificates, empty CRL and registry, fleet.json. Refuses to overwrite a fleet.") { dir, hosts, caDays, name };
         command.SetAction(parse =>
         {
             string[] given = parse.GetValue(hosts) ?? [];
@@ -50,6 +51,23 @@ internal static class FleetCommand
             output.WriteLine($"  broker hosts: {string.Join(", ", fleet.Settings.BrokerHosts)}; primary {string.Join(",", fleet.Settings.PrimaryEndpoints)}, fallback {string.Join(",", fleet.Settings.FallbackEndpoints)}");
             output.WriteLine($"  root CA {Path.GetRelativePath(fleet.Root, fleet.RootCaCertificate)} (devices pin it); its key {Path.GetRelativePath(fleet.Root, fleet.RootCaKey)} is needed only to replace the issuing CA: move it offline");
             output.WriteLine($"  CRL {Path.GetRelativePath(fleet.Root, fleet.CrlFile)}, valid {Crl.Validity.TotalDays:0} days: run `nf-build fleet crl refresh` at least every {(Crl.Validity - Crl.RefreshWhenLessThan).TotalDays:0} days");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command OperatorIdentity()
+    {
+        var dir = FleetDir();
+        var command = new Command("operator", "Create the operator identity of a fleet made before it existed: pki/operator.pem (CN operator, clientAuth, from the issuing CA) and pki/operator.key (0600). Keeps an existing one.") { dir };
+        command.SetAction(parse =>
+        {
+            var fleet = FleetDirectory.Open(parse.GetValue(dir)!.FullName);
+            bool created = FleetOperator.Ensure(fleet);
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine(created
+                ? $"created the operator identity {Path.GetRelativePath(fleet.Root, fleet.OperatorCertificate)} / {Path.GetRelativePath(fleet.Root, fleet.OperatorKey)}; run `nf-build backend rabbitmq write` so the broker definitions carry the operator user"
+                : $"operator identity exists: {Path.GetRelativePath(fleet.Root, fleet.OperatorCertificate)} / {Path.GetRelativePath(fleet.Root, fleet.OperatorKey)} (kept)");
             return 0;
         });
         return command;

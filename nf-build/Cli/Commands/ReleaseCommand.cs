@@ -5,7 +5,7 @@ using NfBuild.Release;
 namespace NfBuild.Cli.Commands;
 
 /// <summary>
-/// `release keygen|create|verify|publish`: signed firmware releases (README.md, "Releases and the firmware server").
+/// `release keygen|create|verify|publish|rollout`: signed firmware releases (README.md, "Releases and the firmware server").
 /// </summary>
 internal static class ReleaseCommand
 {
@@ -16,6 +16,7 @@ internal static class ReleaseCommand
         release.Add(CreateRelease());
         release.Add(VerifyRelease());
         release.Add(Publish());
+        release.Add(Rollout());
         return release;
     }
 
@@ -105,6 +106,27 @@ internal static class ReleaseCommand
             foreach (var w in warnings)
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
             parse.InvocationConfiguration.Output.WriteLine($"release {v.Manifest.Version} published at {target}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Rollout()
+    {
+        var fleet = new Argument<DirectoryInfo>("fleet-dir") { Description = "Fleet workspace (fleet.json primaryEndpoints, pki/operator.pem, the registry)." };
+        var dir = new Argument<DirectoryInfo>("release-dir") { Description = "Release directory; the same release must be published (`release publish`)." };
+        var device = new Option<string>("--device") { Description = "The one device to update: a registered, not revoked device id.", Required = true };
+        var command = new Command("rollout", "Send the OTA command of a published release to ONE device: verify the release, derive its manifest URL on the firmware server, publish iotdevice-command-v1 kind=ota to devices/<id>/commands on the primary as the operator (QoS 1, waits for the PUBACK).") { fleet, dir, device };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var result = await NfBuild.Backend.ReleaseRollout.RunAsync(parse.GetValue(fleet)!.FullName, parse.GetValue(dir)!.FullName, parse.GetValue(device)!, cancel: cancel);
+            var output = parse.InvocationConfiguration.Output;
+            if (result.OperatorCreated)
+                output.WriteLine("created the operator identity pki/operator.pem / pki/operator.key (run `nf-build backend rabbitmq write` so a running broker knows the operator user)");
+            output.WriteLine($"release {result.Version}: OTA command sent to {result.DeviceId} on {result.Topic} via {result.Endpoint} (QoS 1, PUBACK received)");
+            output.WriteLine($"  manifest {result.ManifestUrl}");
+            foreach (var line in NfBuild.Backend.ReleaseRollout.PayloadText(result.Payload).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                output.WriteLine("  | " + line);
             return 0;
         });
         return command;

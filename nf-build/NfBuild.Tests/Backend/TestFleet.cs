@@ -32,6 +32,7 @@ public sealed class TestFleet : IDisposable
     /// <summary>CN = an existing device id, issued by an unrelated CA.</summary>
     public TestDevice OtherCaDevice { get; }
     public TestDevice RenewalService { get; }
+    public TestDevice Operator { get; }
     public FleetPorts Ports => FleetDir.Settings.Ports;
 
     public const string Active1 = "dev-a", Active2 = "dev-b", Expired = "dev-expired", Revoked = "dev-revoked",
@@ -66,6 +67,7 @@ public sealed class TestFleet : IDisposable
 
         RootCa = X509CertificateLoader.LoadCertificateFromFile(FleetDir.RootCaCertificate);
         RenewalService = new TestDevice(DeviceIds.RenewalService, File.ReadAllText(FleetDir.RenewalServiceCertificate), File.ReadAllText(FleetDir.RenewalServiceKey), "", "");
+        Operator = new TestDevice(DeviceIds.Operator, File.ReadAllText(FleetDir.OperatorCertificate), File.ReadAllText(FleetDir.OperatorKey), "", "");
         OtherCaDevice = FromAnotherCa(Active1);
     }
 

@@ -28,8 +28,6 @@ public sealed class OtaVersusCurlBenchmark(EndToEndFixture fx, ITestOutputHelper
             return;
         var release = await OtaEndToEnd.CreateAndPublishAsync(fx, "2.0.0", AppCode, Deploy);
         output.WriteLine($"release 2.0.0: app {release.AppBytes} bytes, deploy {release.DeployBytes} bytes, from {release.AppUrl}");
-        var @operator = await fx.NewOperatorAsync();
-        await @operator.ConnectAsync();
         var ota = new List<OtaRun>();
         var curl = new List<double>();
         try
@@ -43,7 +41,7 @@ public sealed class OtaVersusCurlBenchmark(EndToEndFixture fx, ITestOutputHelper
                 try
                 {
                     Assert.True(await device.WaitUntilAsync(d => d.Runner.Application?.Connection.IsOnPrimary == true, TimeSpan.FromSeconds(30)), "device never reached the primary");
-                    var run = await OtaEndToEnd.UpdateAsync(fx, device, @operator, release, output);
+                    var run = await OtaEndToEnd.UpdateAsync(fx, device, release, output);
                     Assert.Equal("2.0.0", device.Runner.Identity!.Version);
                     Assert.Equal(1, run.MaxTlsSessions);
                     ota.Add(run);
@@ -60,7 +58,6 @@ public sealed class OtaVersusCurlBenchmark(EndToEndFixture fx, ITestOutputHelper
         }
         finally
         {
-            await @operator.DisposeAsync();
         }
         double otaMedian = Median(ota.Select(r => r.Download.TotalMilliseconds));
         double curlMedian = Median(curl);

@@ -70,4 +70,25 @@ public sealed class EmbeddedBrokerRulesTests
         Assert.True(primary.MayUseQueue("renewal-status"));
         Assert.False(fallback.MayUseQueue("renewal-status"));
     }
+
+    [Fact]
+    public void Operator_writes_any_devices_commands_on_the_primary_only_and_reads_nothing()
+    {
+        var op = BrokerRules.Operator(BrokerRole.Primary)!;
+        Assert.Null(BrokerRules.Operator(BrokerRole.Fallback));
+        Assert.True(op.Write.Matches("operator", "devices.dev-a.commands"));
+        Assert.True(op.Write.Matches("operator", "devices.dev-b.commands"));
+        Assert.False(op.Write.Matches("operator", "devices.dev-a.telemetry"));
+        Assert.False(op.Write.Matches("operator", "devices.dev-a.renew.response"));
+        Assert.False(op.Write.Matches("operator", "devices.*.commands"));
+        foreach (var key in new[] { "devices.dev-a.telemetry", "devices.dev-a.status", "devices.dev-a.commands", "devices.*.commands", "#" })
+            Assert.False(op.Read.Matches("operator", key));
+        Assert.Equal("^$", op.Read.Regex);
+        Assert.Equal(("^mqtt-subscription-operatorqos[01]$", "^(amq\\.topic|mqtt-subscription-operatorqos[01])$", "^mqtt-subscription-operatorqos[01]$"), op.ResourcePermissions);
+        Assert.True(op.MayUseQueue("mqtt-subscription-operatorqos1"));
+        Assert.False(op.MayUseQueue("mqtt-subscription-dev-aqos1"));
+        var primaryUsers = BrokerRules.Users(BrokerRole.Primary, []);
+        Assert.Contains(primaryUsers, u => u.Name == "operator" && u.PasswordHash == "");
+        Assert.DoesNotContain(BrokerRules.Users(BrokerRole.Fallback, []), u => u.Name == "operator");
+    }
 }

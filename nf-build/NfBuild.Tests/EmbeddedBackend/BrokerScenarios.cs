@@ -79,6 +79,15 @@ public static class BrokerScenarios
         new("renewal-service cert over MQTT: response", P, "renewal-service", "renewal-service", Scenario.Publish, "devices/dev-a/renew/response"),
         new("renewal-service cert over MQTT: requests", P, "renewal-service", "renewal-service", Scenario.Subscribe, "devices/+/renew/request"),
         new("renewal-service cert over MQTT: telemetry", P, "renewal-service", "renewal-service", Scenario.Publish, "devices/dev-a/telemetry"),
+        // The operator (`release rollout`): publishes any device's commands on the primary, reads and publishes nothing else.
+        new("operator: device commands", P, "operator", "operator", Scenario.Publish, "devices/dev-a/commands"),
+        new("operator: other device commands", P, "operator", "operator", Scenario.Publish, "devices/dev-b/commands"),
+        new("operator: subscribe telemetry", P, "operator", "operator", Scenario.Subscribe, "devices/dev-a/telemetry"),
+        new("operator: subscribe commands", P, "operator", "operator", Scenario.Subscribe, "devices/dev-a/commands"),
+        new("operator: publish telemetry", P, "operator", "operator", Scenario.Publish, "devices/dev-a/telemetry"),
+        new("operator: publish renew response", P, "operator", "operator", Scenario.Publish, "devices/dev-a/renew/response"),
+        new("operator: wildcard commands", P, "operator", "operator", Scenario.Publish, "devices/+/commands"),
+        new("operator cert on the fallback", F, "operator", "operator", Scenario.Connect),
         // Fallback, password login.
         new("fb own status", F, null, A, Scenario.Publish, "devices/dev-a/status", A, "pw:" + A),
         new("fb own renew request", F, null, A, Scenario.Publish, "devices/dev-a/renew/request", A, "pw:" + A),
@@ -110,6 +119,7 @@ public static class BrokerScenarios
             null => null,
             "other-ca" => fleet.OtherCaDevice.Certificate(),
             "renewal-service" => fleet.RenewalService.Certificate(),
+            "operator" => fleet.Operator.Certificate(),
             var id => fleet.Devices[id].Certificate(),
         };
         string? password = s.Password is { } p && p.StartsWith("pw:", StringComparison.Ordinal) ? fleet.Devices[p[3..]].FallbackPassword : s.Password;

@@ -46,6 +46,10 @@ public sealed class EndToEndFixture : IAsyncLifetime
     public static readonly string[] Bench = ["e2e-bench-1", "e2e-bench-2", "e2e-bench-3", "e2e-bench-4", "e2e-bench-5"];
     /// <summary>Valid for a year, updated over the air from the fleet's Apache (OtaEndToEndTests).</summary>
     public const string Ota = "e2e-ota";
+    /// <summary>Registered, never started (no subscription queue): `release rollout` gets its PUBACK, nobody installs.</summary>
+    public const string NeverRuns = "e2e-never-runs";
+    /// <summary>Revoked in the registry: `release rollout` refuses it.</summary>
+    public const string Revoked = "e2e-revoked";
     /// <summary>OTA benchmark devices, one per run.</summary>
     public static readonly string[] OtaBench = ["e2e-ota-bench-1", "e2e-ota-bench-2", "e2e-ota-bench-3"];
 
@@ -99,6 +103,9 @@ public sealed class EndToEndFixture : IAsyncLifetime
         AddDevice(Ota, now.AddYears(1));
         foreach (var id in OtaBench)
             AddDevice(id, now.AddYears(1));
+        AddDevice(NeverRuns, now.AddYears(1));
+        AddDevice(Revoked, now.AddYears(1));
+        DeviceRevocation.Revoke(Fleet, Revoked);
 
         RabbitMqConfigWriter.Write(Fleet);
         if (!RabbitMqNode.IsInstalled())
@@ -154,20 +161,6 @@ public sealed class EndToEndFixture : IAsyncLifetime
         // Threat (test identity): reads telemetry and status of any device, publishes nothing (write matches no key).
         await AddPrimaryCertificateUserAsync(name, configure: $"^{queues}$", write: $"^{queues}$", read: $"^(amq\\.topic|{queues})$",
             topicWrite: "^$", topicRead: "^devices\\.(\\*|[a-z0-9-]{1,32})\\.(telemetry|status)$");
-        return Observer.Create(this, name);
-    }
-
-    /// <summary>
-    /// The operator: a certificate of the fleet's PKI for CN <c>operator</c> and a certificate-login user on the primary
-    /// that may publish to devices/&lt;id&gt;/commands only (no reads, no other keys): who sends OTA commands.
-    /// </summary>
-    public async Task<Observer> NewOperatorAsync()
-    {
-        string name = "operator-" + Interlocked.Increment(ref _observers);
-        string queues = $"mqtt-subscription-{name}qos[01]";
-        // Threat (operator identity): may only point devices at a release (commands); the signature decides what installs.
-        await AddPrimaryCertificateUserAsync(name, configure: $"^{queues}$", write: $"^(amq\\.topic|{queues})$", read: $"^{queues}$",
-            topicWrite: "^devices\\.[a-z0-9-]{1,32}\\.commands$", topicRead: "^$");
         return Observer.Create(this, name);
     }
 

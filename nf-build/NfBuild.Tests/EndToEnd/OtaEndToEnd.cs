@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace NfBuild.Tests.EndToEnd;
 
 /// <summary>A release made by the release tooling and published into the fleet's Apache document root.</summary>
-public sealed record PublishedRelease(string Version, string ManifestUrl, string AppUrl, string DeployUrl, int AppBytes, int DeployBytes);
+public sealed record PublishedRelease(string Version, string ReleaseDir, string ManifestUrl, string AppUrl, string DeployUrl, int AppBytes, int DeployBytes);
 
 /// <summary>What one over-the-air update of a running device did, timed from the device's log.</summary>
 public sealed record OtaRun(TimeSpan CommandToHeld, TimeSpan Download, TimeSpan CommandToReboot, TimeSpan CommandToConfirmed, int MaxTlsSessions, string FinalStatus, string Phases);
@@ -45,14 +45,15 @@ public static class OtaEndToEnd
         });
         ReleasePublisher.Publish(created.Directory, fx.Root);
         string dir = baseUrl + ReleasePaths.UrlPath(version, "");
-        return new PublishedRelease(version, dir + "manifest.txt", dir + "app.bin", dir + "deploy.bin", app.Length, deployBytes);
+        return new PublishedRelease(version, created.Directory, dir + "manifest.txt", dir + "app.bin", dir + "deploy.bin", app.Length, deployBytes);
     }
 
     /// <summary>
-    /// The device (running, online on the primary) gets the OTA command from the operator, downloads from Apache,
-    /// reboots into the other pair and confirms it. TLS sessions (MQTT + HTTPS) are sampled every millisecond.
+    /// The device (running, online on the primary) gets the OTA command from `nf-build release rollout` (the CLI entry
+    /// point, the fleet's operator identity), downloads from Apache, reboots into the other pair and confirms it. TLS
+    /// sessions of the device (MQTT + HTTPS) are sampled every millisecond.
     /// </summary>
-    public static async Task<OtaRun> UpdateAsync(EndToEndFixture fx, RunningDevice device, Observer @operator, PublishedRelease release, ITestOutputHelper output)
+    public static async Task<OtaRun> UpdateAsync(EndToEndFixture fx, RunningDevice device, PublishedRelease release, ITestOutputHelper output)
     {
         int bootsBefore = device.Runner.Boots;
         int maxTls = 0;
@@ -66,7 +67,11 @@ public static class OtaEndToEnd
             }
         });
         long sent = Stopwatch.GetTimestamp();
-        Assert.True(await @operator.PublishAsync(new DeviceTopics(device.Id).Commands, OtaCommand.Build(release.ManifestUrl)), "the broker refused the operator's command");
+        var (exit, stdout, stderr) = await RolloutAsync(fx, release, device.Id);
+        output.WriteLine("release rollout: " + stdout + stderr);
+        Assert.True(exit == 0, "release rollout failed: " + stderr);
+        Assert.Contains($"OTA command sent to {device.Id} on {new DeviceTopics(device.Id).Commands}", stdout);
+        Assert.Contains("manifest " + release.ManifestUrl, stdout);
         bool done = await device.WaitUntilAsync(d => d.Runner.Boots > bootsBefore && d.Runner.Application?.Ota == OtaWords.Confirmed
             && d.Runner.Application.Connection.IsOnPrimary, TimeSpan.FromSeconds(120));
         sampling.Cancel();
@@ -84,4 +89,13 @@ public static class OtaEndToEnd
             + $"deploy streamed +{(At("ota: deploy ") - At("ota: app ")).TotalMilliseconds:F0} ms, image verified and boot slot set +{(At("selected (") - At("ota: deploy ")).TotalMilliseconds:F0} ms";
         return new OtaRun(held, released - held, reboot, confirmed, maxTls, $"version={status.Version} slot={status.Slot} ota={status.Ota}", phases);
     }
+
+    /// <summary>`nf-build release rollout &lt;fleet&gt; &lt;release-dir&gt; --device &lt;id&gt;` through the CLI entry point.</summary>
+    public static Task<(int Exit, string Out, string Err)> RolloutAsync(EndToEndFixture fx, PublishedRelease release, string deviceId) => Task.Run(() =>
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = NfBuild.Cli.NfBuildCli.Run(["release", "rollout", fx.Root, release.ReleaseDir, "--device", deviceId], stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    });
 }

@@ -7,7 +7,7 @@ namespace NfBuild.Tests.EndToEnd;
 
 /// <summary>
 /// Over-the-air update end to end: a release made and published with the release tooling into the fleet's real
-/// Apache, the OTA command from the operator identity on the real primary, the device (virtual Lolin32, flash and
+/// Apache, the OTA command from `nf-build release rollout` (the fleet's operator identity) on the real primary, the device (virtual Lolin32, flash and
 /// NVS encryption, rel_pubkey from its provisioning bundle) downloading from Apache with MQTT closed, rebooting into
 /// the other pair, confirming it, and its retained status on the primary showing the new version and slot.
 /// </summary>
@@ -23,8 +23,6 @@ public sealed class OtaEndToEndTests(EndToEndFixture fx, ITestOutputHelper outpu
         string status = $"devices/{id}/status";
         var release = await OtaEndToEnd.CreateAndPublishAsync(fx, "1.1.0", 200 * 1024, 48 * 1024);
         var observer = await Observer.StartAsync(fx, status);
-        var @operator = await fx.NewOperatorAsync();
-        await @operator.ConnectAsync();
         using var device = RunningDevice.Provision(fx, id);
         Assert.Equal(0, device.Runner.Identity!.Slot);
         Assert.Equal("1.0.0", device.Runner.Identity.Version);
@@ -33,7 +31,7 @@ public sealed class OtaEndToEndTests(EndToEndFixture fx, ITestOutputHelper outpu
         try
         {
             Assert.True(await device.WaitUntilAsync(d => d.Runner.Application?.Connection.IsOnPrimary == true, TimeSpan.FromSeconds(30)), "device never reached the primary");
-            var run = await OtaEndToEnd.UpdateAsync(fx, device, @operator, release, output);
+            var run = await OtaEndToEnd.UpdateAsync(fx, device, release, output);
             output.WriteLine($"command -> MQTT closed {run.CommandToHeld.TotalMilliseconds:F0} ms, download+verify {run.Download.TotalMilliseconds:F0} ms, "
                 + $"command -> reboot {run.CommandToReboot.TotalMilliseconds:F0} ms, command -> confirmed {run.CommandToConfirmed.TotalMilliseconds:F0} ms, "
                 + $"max TLS sessions {run.MaxTlsSessions}, {run.FinalStatus}");
@@ -55,8 +53,38 @@ public sealed class OtaEndToEndTests(EndToEndFixture fx, ITestOutputHelper outpu
             device.Stop();
             device.Dump(output);
             await observer.DisposeAsync();
-            await @operator.DisposeAsync();
         }
+    }
+
+    [EndToEndFact]
+    public async Task Rollout_refuses_a_revoked_or_unknown_device_and_an_unpublished_release()
+    {
+        if (!NfBuild.Backend.Apache.ApacheServer.IsInstalled() && !EndToEndFactAttribute.IsCi)
+            return;
+        var release = await OtaEndToEnd.CreateAndPublishAsync(fx, "1.2.0", 8 * 1024, 4 * 1024);
+        var (exit, _, err) = await OtaEndToEnd.RolloutAsync(fx, release, "e2e-nobody");
+        Assert.Equal(1, exit);
+        Assert.Contains("not registered", err);
+        (exit, _, err) = await OtaEndToEnd.RolloutAsync(fx, release, EndToEndFixture.Revoked);
+        Assert.Equal(1, exit);
+        Assert.Contains("is revoked", err);
+        // An unpublished release: the same release with a published folder that is not there.
+        string published = NfBuild.Release.ReleasePaths.PublishedRelease(fx.Root, "1.2.0");
+        Directory.Move(published, published + ".away");
+        try
+        {
+            (exit, _, err) = await OtaEndToEnd.RolloutAsync(fx, release, EndToEndFixture.NeverRuns);
+            Assert.Equal(1, exit);
+            Assert.Contains("is not published", err);
+        }
+        finally
+        {
+            Directory.Move(published + ".away", published);
+        }
+        // Published: the operator's command reaches the primary (PUBACK) for a registered device.
+        (exit, var stdout, err) = await OtaEndToEnd.RolloutAsync(fx, release, EndToEndFixture.NeverRuns);
+        Assert.True(exit == 0, err);
+        Assert.Contains("PUBACK received", stdout);
     }
 
     private static bool Has(string payload, string version, int slot, string ota)

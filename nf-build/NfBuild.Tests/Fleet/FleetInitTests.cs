@@ -117,4 +117,55 @@ public class FleetInitTests : IDisposable
         Assert.True(cert.HasPrivateKey);
         Assert.Equal(["1.3.6.1.5.5.7.3.2"], cert.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value));
     }
+
+    [Fact]
+    public void OperatorCertificate_IsAClientCertificateNamedOperator_FromTheIssuingCa_KeyOwnerOnly()
+    {
+        var fleet = _ws.Init();
+        AssertOperator(fleet);
+    }
+
+    [Fact]
+    public void FleetOperator_AddsTheOperatorToAnOlderFleet_KeepsAnExistingOne_RefusesAHalfPair()
+    {
+        var fleet = _ws.Init();
+        // A fleet made before the operator existed.
+        File.Delete(fleet.OperatorCertificate);
+        File.Delete(fleet.OperatorKey);
+        string created = _ws.Ok("fleet", "operator", fleet.Root);
+        Assert.Contains("created the operator identity", created);
+        AssertOperator(fleet);
+        string before = File.ReadAllText(fleet.OperatorCertificate);
+        Assert.Contains("kept", _ws.Ok("fleet", "operator", fleet.Root));
+        Assert.Equal(before, File.ReadAllText(fleet.OperatorCertificate));
+        File.Delete(fleet.OperatorKey);
+        var (exit, _, err) = _ws.Run("fleet", "operator", fleet.Root);
+        Assert.Equal(1, exit);
+        Assert.Contains("only one of", err);
+        Assert.Equal(before, File.ReadAllText(fleet.OperatorCertificate));
+    }
+
+    [Fact]
+    public void OperatorIsReservedAsADeviceId()
+    {
+        Assert.False(DeviceIds.IsValid(DeviceIds.Operator));
+        var fleet = _ws.Init();
+        var (exit, _, err) = _ws.Run("fleet", "add-device", fleet.Root, "operator");
+        Assert.Equal(1, exit);
+        Assert.Contains("reserved for the operator", err);
+    }
+
+    private static void AssertOperator(FleetDirectory fleet)
+    {
+        using var cert = X509Certificate2.CreateFromPemFile(fleet.OperatorCertificate, fleet.OperatorKey);
+        Assert.Equal("operator", cert.GetNameInfo(X509NameType.SimpleName, false));
+        Assert.True(cert.HasPrivateKey);
+        Assert.Equal(["1.3.6.1.5.5.7.3.2"], cert.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value));
+        Assert.False(cert.Extensions.OfType<X509BasicConstraintsExtension>().Single().CertificateAuthority);
+        using var issuing = X509CertificateLoader.LoadCertificateFromFile(fleet.IssuingCaCertificate);
+        Assert.Equal(issuing.SubjectName.Name, cert.IssuerName.Name);
+        Assert.True(FleetAssert.Chains(cert, fleet, issuing));
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(SecureFiles.Secret, File.GetUnixFileMode(fleet.OperatorKey));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using IotDevice.Core.Updates;
+using NfBuild.Fleet;
 using NfBuild.Release;
 using NfBuild.Tests.Fleet;
 using Xunit;
@@ -390,5 +391,43 @@ public sealed class ReleasePublishTests
         Assert.Equal(0, exit);
         Assert.Equal("", err);
         Assert.False(File.Exists(Path.Combine(ReleasePaths.PublishedRelease(w.FleetDir, "3.3.0"), "deploy.bin")));
+    }
+
+    [Fact]
+    public void Rollout_RefusesAnUnpublishedRelease_AnUnknownOrRevokedDevice_AndAPublishedVersionWithOtherBytes()
+    {
+        using var w = new ReleaseWorkspace();
+        string rel = w.PathOf("rel");
+        Assert.Equal(0, w.Create(rel, "3.4.0", 0, w.WriteApp("a.bin", 0), w.WriteDeploy("d.bin"), "--base-url", "https://fw.example.test:8443/").Exit);
+        w.Ws.Ok("fleet", "add-device", w.FleetDir, "sensor-1");
+        w.Ws.Ok("fleet", "add-device", w.FleetDir, "sensor-2");
+        w.Ws.Ok("fleet", "revoke", w.FleetDir, "sensor-2");
+        void Refused(string device, string expected, string? dir = null)
+        {
+            var (exit, output, err) = w.Ws.Run("release", "rollout", w.FleetDir, dir ?? rel, "--device", device);
+            Assert.Equal(1, exit);
+            Assert.Equal("", output);
+            Assert.StartsWith("error: ", err);
+            Assert.Contains(expected, err);
+        }
+        Refused("sensor-1", "release 3.4.0 is not published");
+        Refused("sensor-9", "device 'sensor-9' is not registered");
+        Refused("sensor-2", "device 'sensor-2' is revoked");
+        Refused("operator", "reserved for the operator");
+
+        // Published, the URL is derived from the part URLs; no broker listens on the primary endpoint, so no PUBACK: exit 1.
+        w.Ws.Ok("release", "publish", rel, "--fleet", w.FleetDir);
+        var fleet = FleetDirectory.Open(w.FleetDir);
+        var settings = fleet.Settings;
+        settings.PrimaryEndpoints = [$"127.0.0.1:{NfBuild.Tests.Backend.TestFleet.FreePorts(1)[0]}"];
+        SecureFiles.WritePublic(fleet.SettingsFile, settings.ToJson());
+        var verification = ReleaseVerifier.Verify(rel, w.FleetDir);
+        Assert.Equal("https://fw.example.test:8443/releases/3.4.0/manifest.txt", NfBuild.Backend.ReleaseRollout.PublishedManifestUrl(fleet, verification));
+        Refused("sensor-1", "was not acknowledged by the primary");
+
+        // Another release with the same version: the published bytes are not these.
+        string other = w.PathOf("other");
+        Assert.Equal(0, w.Create(other, "3.4.0", 0, w.WriteApp("b.bin", 0), w.WriteDeploy("e.bin", seed: 3), "--base-url", "https://fw.example.test:8443/").Exit);
+        Refused("sensor-1", "is not this release", other);
     }
 }
