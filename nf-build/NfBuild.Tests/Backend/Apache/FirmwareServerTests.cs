@@ -154,7 +154,11 @@ public sealed class FirmwareServerTests
         using var device = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         using var client = FirmwareServer.Client(root, device);
         Assert.Equal(new byte[] { 9, 8, 7 }, await client.GetByteArrayAsync(url));
-        Assert.Contains("cn=dev-7", File.ReadAllText(fw.Layout.AccessLog));
+        // Apache logs the request after the response has gone out: wait for the line instead of racing it.
+        string log = "";
+        for (var until = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < until && !log.Contains("cn=dev-7"); await Task.Delay(50))
+            log = File.Exists(fw.Layout.AccessLog) ? File.ReadAllText(fw.Layout.AccessLog) : "";
+        Assert.Contains("cn=dev-7", log);
     }
 }
 
