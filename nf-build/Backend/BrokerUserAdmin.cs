@@ -81,35 +81,15 @@ public sealed class BrokerUserAdmin(RabbitMqNodeOptions node, BrokerRole role, s
         {
             w.WriteStartObject();
             w.WriteStartArray("users");
-            w.WriteStartObject();
-            w.WriteString("name", id);
-            w.WriteString("password_hash", hash);
-            w.WriteString("hashing_algorithm", FallbackPasswords.HashingAlgorithm);
-            w.WriteStartArray("tags");
-            w.WriteEndArray();
-            w.WriteEndObject();
+            RabbitMqConfigWriter.User(w, id, hash);
             w.WriteEndArray();
             if (withPermissions)
             {
-                var p = RabbitMqConfigWriter.DevicePermissions(id);
-                var t = RabbitMqConfigWriter.DeviceTopicPermissions(role);
                 w.WriteStartArray("permissions");
-                w.WriteStartObject();
-                w.WriteString("user", id);
-                w.WriteString("vhost", vhost);
-                w.WriteString("configure", p.Configure);
-                w.WriteString("write", p.Write);
-                w.WriteString("read", p.Read);
-                w.WriteEndObject();
+                RabbitMqConfigWriter.Permission(w, id, vhost, RabbitMqConfigWriter.DevicePermissions(id));
                 w.WriteEndArray();
                 w.WriteStartArray("topic_permissions");
-                w.WriteStartObject();
-                w.WriteString("user", id);
-                w.WriteString("vhost", vhost);
-                w.WriteString("exchange", "amq.topic");
-                w.WriteString("write", t.Write);
-                w.WriteString("read", t.Read);
-                w.WriteEndObject();
+                RabbitMqConfigWriter.TopicPermission(w, id, vhost, RabbitMqConfigWriter.DeviceTopicPermissions(role));
                 w.WriteEndArray();
             }
             w.WriteEndObject();

@@ -273,7 +273,7 @@ public static class RabbitMqConfigWriter
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
-    private static void User(Utf8JsonWriter w, string name, string hash)
+    internal static void User(Utf8JsonWriter w, string name, string hash)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -285,7 +285,7 @@ public static class RabbitMqConfigWriter
         w.WriteEndObject();
     }
 
-    private static void Permission(Utf8JsonWriter w, string user, string vhost, (string Configure, string Write, string Read) p)
+    internal static void Permission(Utf8JsonWriter w, string user, string vhost, (string Configure, string Write, string Read) p)
     {
         w.WriteStartObject();
         w.WriteString("user", user);
@@ -296,7 +296,7 @@ public static class RabbitMqConfigWriter
         w.WriteEndObject();
     }
 
-    private static void TopicPermission(Utf8JsonWriter w, string user, string vhost, (string Write, string Read) p)
+    internal static void TopicPermission(Utf8JsonWriter w, string user, string vhost, (string Write, string Read) p)
     {
         w.WriteStartObject();
         w.WriteString("user", user);
