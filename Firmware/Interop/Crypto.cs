@@ -43,5 +43,13 @@ namespace IotDevice.Interop
         /// <summary>ECDSA P-256 signature (DER) over SHA-256(message) with the key under keyName (the renewal proof of possession), or null.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern byte[] Sign(uint nvsHandle, string keyName, byte[] message);
+
+        /// <summary>
+        /// esp_fill_random: fills buffer with bytes of the hardware RNG (request ids, nonces, backoff jitter seeds).
+        /// A true RNG while Wi-Fi or Bluetooth runs (RF noise); before that only the bootloader's entropy source
+        /// seeded it, so the firmware asks for security-relevant randomness only after Wi-Fi is started.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern void FillRandom(byte[] buffer);
     }
 }

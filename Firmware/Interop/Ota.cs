@@ -32,9 +32,9 @@ namespace IotDevice.Interop
         [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern int AbortApp(uint handle);
 
-        /// <summary>Erases deploy_slot (refused for the running slot: ESP_ERR_INVALID_ARG); returns the esp_err_t.</summary>
+        /// <summary>esp_partition_erase_range of deploy_slot [partitionOffset, partitionOffset+length), both multiples of 4096 (refused for the running slot: ESP_ERR_INVALID_ARG); returns the esp_err_t.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
-        public static extern int EraseDeploy(int slot);
+        public static extern int EraseDeploy(int slot, int partitionOffset, int length);
 
         /// <summary>esp_partition_write into deploy_slot at partitionOffset (refused for the running slot); returns the esp_err_t.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
@@ -67,5 +67,32 @@ namespace IotDevice.Interop
         /// <summary>esp_app_desc_t.secure_version of the image in ota_slot, or -1.</summary>
         [MethodImpl(MethodImplOptions.InternalCall)]
         public static extern int AppSecureVersion(int slot);
+
+        /// <summary>
+        /// esp_ota_resume on ota_slot (must be the next update slot) for an image of imageSize bytes of which the first
+        /// offset bytes (a multiple of 4096, or imageSize) are already written: with OTA_WITH_SEQUENTIAL_WRITES each
+        /// further sector is erased when the writes reach it. A handle, or 0 (see <see cref="EspError.Last"/>).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern uint ResumeApp(int slot, int imageSize, int offset);
+
+        /// <summary>esp_partition_read of count bytes of ota_slot at partitionOffset (decrypted by the flash cache), or null.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern byte[] ReadApp(int slot, int partitionOffset, int count);
+
+        /// <summary>Size in bytes of the ota_slot partition, or -1 when there is none.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern int AppSlotSize(int slot);
+
+        /// <summary>Size in bytes of the deploy_slot partition, or -1 when there is none.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern int DeploySlotSize(int slot);
+
+        /// <summary>
+        /// esp_app_desc_t.date + " " + esp_app_desc_t.time of the image in ota_slot, as the compiler's __DATE__ and
+        /// __TIME__ wrote them ("Dec  1 2026 20:15:00"), or null. The build time is the oldest clock the device accepts.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.InternalCall)]
+        public static extern string AppBuildTime(int slot);
     }
 }

@@ -9,4 +9,4 @@ using System.Runtime.InteropServices;
 
 // The native side's version: nf-build/Image/target/IotDevice.Interop/IotDevice_Interop.cpp declares the same
 // { 1, 0, 0, 0 } (nanoFramework's metadata processor requires this attribute on an interop library).
-[assembly: AssemblyNativeVersion("1.0.0.0")]
+[assembly: AssemblyNativeVersion("1.1.0.0")]

@@ -35,6 +35,7 @@ set(IotDevice.Interop_SRCS
     IotDevice_Interop_IotDevice_Interop_Nvs.cpp
     IotDevice_Interop_IotDevice_Interop_Ota.cpp
     IotDevice_Interop_IotDevice_Interop_Security.cpp
+    IotDevice_Interop_IotDevice_Interop_TaskWatchdog.cpp
     iotdevice_ab_partitions.c
 )
 

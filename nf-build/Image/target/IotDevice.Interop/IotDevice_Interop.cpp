@@ -22,6 +22,7 @@ static const CLR_RT_MethodHandler method_lookup[] =
     Library_IotDevice_Interop_IotDevice_Interop_Crypto::PublicKey___STATIC__SZARRAY_U1__U4__STRING,
     Library_IotDevice_Interop_IotDevice_Interop_Crypto::CreateCsr___STATIC__SZARRAY_U1__U4__STRING__STRING,
     Library_IotDevice_Interop_IotDevice_Interop_Crypto::Sign___STATIC__SZARRAY_U1__U4__STRING__SZARRAY_U1,
+    Library_IotDevice_Interop_IotDevice_Interop_Crypto::FillRandom___STATIC__VOID__SZARRAY_U1,
     Library_IotDevice_Interop_IotDevice_Interop_DeviceId::BaseMac___STATIC__SZARRAY_U1,
     Library_IotDevice_Interop_IotDevice_Interop_EspError::Last___STATIC__I4,
     Library_IotDevice_Interop_IotDevice_Interop_EspError::Name___STATIC__STRING__I4,
@@ -39,7 +40,7 @@ static const CLR_RT_MethodHandler method_lookup[] =
     Library_IotDevice_Interop_IotDevice_Interop_Ota::WriteApp___STATIC__I4__U4__SZARRAY_U1__I4__I4,
     Library_IotDevice_Interop_IotDevice_Interop_Ota::EndApp___STATIC__I4__U4,
     Library_IotDevice_Interop_IotDevice_Interop_Ota::AbortApp___STATIC__I4__U4,
-    Library_IotDevice_Interop_IotDevice_Interop_Ota::EraseDeploy___STATIC__I4__I4,
+    Library_IotDevice_Interop_IotDevice_Interop_Ota::EraseDeploy___STATIC__I4__I4__I4__I4,
     Library_IotDevice_Interop_IotDevice_Interop_Ota::WriteDeploy___STATIC__I4__I4__I4__SZARRAY_U1__I4__I4,
     Library_IotDevice_Interop_IotDevice_Interop_Ota::ReadDeploy___STATIC__SZARRAY_U1__I4__I4__I4,
     Library_IotDevice_Interop_IotDevice_Interop_Ota::SetBootSlot___STATIC__I4__I4,
@@ -48,17 +49,24 @@ static const CLR_RT_MethodHandler method_lookup[] =
     Library_IotDevice_Interop_IotDevice_Interop_Ota::RunningImageState___STATIC__I4,
     Library_IotDevice_Interop_IotDevice_Interop_Ota::AppVersion___STATIC__STRING__I4,
     Library_IotDevice_Interop_IotDevice_Interop_Ota::AppSecureVersion___STATIC__I4__I4,
+    Library_IotDevice_Interop_IotDevice_Interop_Ota::ResumeApp___STATIC__U4__I4__I4__I4,
+    Library_IotDevice_Interop_IotDevice_Interop_Ota::ReadApp___STATIC__SZARRAY_U1__I4__I4__I4,
+    Library_IotDevice_Interop_IotDevice_Interop_Ota::AppSlotSize___STATIC__I4__I4,
+    Library_IotDevice_Interop_IotDevice_Interop_Ota::DeploySlotSize___STATIC__I4__I4,
+    Library_IotDevice_Interop_IotDevice_Interop_Ota::AppBuildTime___STATIC__STRING__I4,
     Library_IotDevice_Interop_IotDevice_Interop_Security::FlashEncryptionMode___STATIC__I4,
     Library_IotDevice_Interop_IotDevice_Interop_Security::SecureBootEnabled___STATIC__BOOLEAN,
     Library_IotDevice_Interop_IotDevice_Interop_Security::EfuseSecureVersion___STATIC__I4,
+    Library_IotDevice_Interop_IotDevice_Interop_TaskWatchdog::Start___STATIC__I4__I4,
+    Library_IotDevice_Interop_IotDevice_Interop_TaskWatchdog::Feed___STATIC__I4,
 };
 
 const CLR_RT_NativeAssemblyData g_CLR_AssemblyNative_IotDevice_Interop =
 {
     "IotDevice.Interop",
-    0xFAFCC4E4,
+    0x104CB560,
     method_lookup,
-    { 1, 0, 0, 0 }
+    { 1, 1, 0, 0 }
 };
 
 // clang-format on

@@ -21,6 +21,7 @@ struct Library_IotDevice_Interop_IotDevice_Interop_Crypto
     NANOCLR_NATIVE_DECLARE(PublicKey___STATIC__SZARRAY_U1__U4__STRING);
     NANOCLR_NATIVE_DECLARE(CreateCsr___STATIC__SZARRAY_U1__U4__STRING__STRING);
     NANOCLR_NATIVE_DECLARE(Sign___STATIC__SZARRAY_U1__U4__STRING__SZARRAY_U1);
+    NANOCLR_NATIVE_DECLARE(FillRandom___STATIC__VOID__SZARRAY_U1);
 
     //--//
 };
@@ -62,7 +63,7 @@ struct Library_IotDevice_Interop_IotDevice_Interop_Ota
     NANOCLR_NATIVE_DECLARE(WriteApp___STATIC__I4__U4__SZARRAY_U1__I4__I4);
     NANOCLR_NATIVE_DECLARE(EndApp___STATIC__I4__U4);
     NANOCLR_NATIVE_DECLARE(AbortApp___STATIC__I4__U4);
-    NANOCLR_NATIVE_DECLARE(EraseDeploy___STATIC__I4__I4);
+    NANOCLR_NATIVE_DECLARE(EraseDeploy___STATIC__I4__I4__I4__I4);
     NANOCLR_NATIVE_DECLARE(WriteDeploy___STATIC__I4__I4__I4__SZARRAY_U1__I4__I4);
     NANOCLR_NATIVE_DECLARE(ReadDeploy___STATIC__SZARRAY_U1__I4__I4__I4);
     NANOCLR_NATIVE_DECLARE(SetBootSlot___STATIC__I4__I4);
@@ -71,6 +72,11 @@ struct Library_IotDevice_Interop_IotDevice_Interop_Ota
     NANOCLR_NATIVE_DECLARE(RunningImageState___STATIC__I4);
     NANOCLR_NATIVE_DECLARE(AppVersion___STATIC__STRING__I4);
     NANOCLR_NATIVE_DECLARE(AppSecureVersion___STATIC__I4__I4);
+    NANOCLR_NATIVE_DECLARE(ResumeApp___STATIC__U4__I4__I4__I4);
+    NANOCLR_NATIVE_DECLARE(ReadApp___STATIC__SZARRAY_U1__I4__I4__I4);
+    NANOCLR_NATIVE_DECLARE(AppSlotSize___STATIC__I4__I4);
+    NANOCLR_NATIVE_DECLARE(DeploySlotSize___STATIC__I4__I4);
+    NANOCLR_NATIVE_DECLARE(AppBuildTime___STATIC__STRING__I4);
 
     //--//
 };
@@ -80,6 +86,14 @@ struct Library_IotDevice_Interop_IotDevice_Interop_Security
     NANOCLR_NATIVE_DECLARE(FlashEncryptionMode___STATIC__I4);
     NANOCLR_NATIVE_DECLARE(SecureBootEnabled___STATIC__BOOLEAN);
     NANOCLR_NATIVE_DECLARE(EfuseSecureVersion___STATIC__I4);
+
+    //--//
+};
+
+struct Library_IotDevice_Interop_IotDevice_Interop_TaskWatchdog
+{
+    NANOCLR_NATIVE_DECLARE(Start___STATIC__I4__I4);
+    NANOCLR_NATIVE_DECLARE(Feed___STATIC__I4);
 
     //--//
 };

@@ -469,3 +469,17 @@ HRESULT Library_IotDevice_Interop_IotDevice_Interop_Crypto::Sign___STATIC__SZARR
 
     NANOCLR_CLEANUP_END();
 }
+
+HRESULT Library_IotDevice_Interop_IotDevice_Interop_Crypto::FillRandom___STATIC__VOID__SZARRAY_U1(CLR_RT_StackFrame &stack)
+{
+    NANOCLR_HEADER();
+
+    CLR_RT_HeapBlock_Array *buffer = stack.Arg0().DereferenceArray();
+    FAULT_ON_NULL_ARG(buffer);
+
+    // the hardware RNG; a true RNG while Wi-Fi or Bluetooth runs (the firmware starts Wi-Fi first)
+    esp_fill_random(buffer->GetFirstElement(), buffer->m_numOfElements);
+    IotDevice_SetLastError(ESP_OK);
+
+    NANOCLR_NOCLEANUP();
+}
