@@ -77,6 +77,7 @@ namespace IotDevice
             string lastState = null;
             string lastWifi = null;
             string lastOta = null;
+            int commandsSeen = 0;
             while (true)
             {
                 TaskWatchdog.Feed();
@@ -98,6 +99,14 @@ namespace IotDevice
                     {
                         lastState = app.StateName;
                         log.Info("state: " + lastState);
+                        // a network on trial is kept only once a new session on the primary broker came up over it
+                        if (lastState == PrimaryOnline)
+                            wifi.PrimaryReached();
+                    }
+                    if (app.CommandsReceived != commandsSeen)
+                    {
+                        commandsSeen = app.CommandsReceived;
+                        OnCommand(app.LastCommand, wifi, log);
                     }
                     if (app.Ota != lastOta)
                     {
@@ -114,6 +123,23 @@ namespace IotDevice
                 // while the updater streams, the download is paced by the network and the flash, not by a sleep
                 Thread.Sleep(Streaming(app) ? 0 : TickIntervalMs);
             }
+        }
+
+        /// <summary>ConnectionManager's state name of a session on the primary broker.</summary>
+        private const string PrimaryOnline = "online-primary";
+
+        /// <summary>
+        /// Commands the core does not handle itself: <c>kind=wifi</c> (only the primary subscribes to commands, and only
+        /// the fleet's operator may publish them). OTA commands are the core's (DeviceApplication).
+        /// </summary>
+        private static void OnCommand(byte[] payload, WifiConnector wifi, IDeviceLog log)
+        {
+            string ssid;
+            string passphrase;
+            if (payload == null || !WifiCommand.TryParse(payload, out ssid, out passphrase))
+                return;
+            log.Info("app: Wi-Fi command for '" + ssid + "'");
+            wifi.ChangeCredentials(ssid, passphrase);
         }
 
         private static bool Streaming(DeviceApplication app)

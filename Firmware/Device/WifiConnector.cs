@@ -9,8 +9,11 @@ namespace IotDevice.Device
     /// Wi-Fi station from the NVS credentials wifi_ssid / wifi_pass (README "Device protocols": NVS schema), driven by
     /// <see cref="Tick"/> from the main loop: associate (WifiAdapter.Connect, which blocks up to 20 s in the firmware),
     /// wait for a DHCP address, report <see cref="IsUp"/>, and on loss reconnect with a growing backoff (2 s .. 5 min).
-    /// Changing the network: <see cref="ChangeCredentials"/> tries the new SSID and password and writes them to NVS only
-    /// after they gave an address; otherwise the old ones stay and are reconnected (a typo must not strand the device).
+    /// Changing the network (the <c>kind=wifi</c> command, <see cref="Core.Messaging.WifiCommand"/>): <see cref="ChangeCredentials"/>
+    /// tries the new SSID and passphrase; they are written to NVS only when the primary broker was reached over them
+    /// (<see cref="PrimaryReached"/>) within <see cref="TrialMs"/>; otherwise the stored network is reconnected (a typo,
+    /// or a network without a route to the broker, must not strand the device). Times come from the monotonic
+    /// Environment.TickCount64: SNTP steps the wall clock.
     /// Threat: the password goes to the radio and to NVS only (encrypted). WifiAdapter.Connect is called with
     /// WifiReconnectionKind.Automatic (0): nf-interpreter passes that value as the connect options and stores the
     /// credentials in the configuration block only for NETWORK_CONNECT_SAVE_CONFIG (1, which Manual happens to be, and
@@ -23,6 +26,9 @@ namespace IotDevice.Device
         private const int MaxBackoffMs = 5 * 60 * 1000;
         private const int CredentialsRecheckMs = 60 * 1000;
 
+        /// <summary>How long a new network has, from its address, to reach the primary broker before the stored one returns.</summary>
+        public const int TrialMs = 3 * 60 * 1000;
+
         private const int StateIdle = 0;
         private const int StateWaitingForAddress = 1;
         private const int StateUp = 2;
@@ -31,8 +37,9 @@ namespace IotDevice.Device
         private readonly IDeviceLog _log;
         private WifiAdapter _adapter;
         private int _state = StateIdle;
-        private DateTime _next = DateTime.MinValue;
-        private DateTime _deadline;
+        private long _next;
+        private long _deadline;
+        private long _trialEnd;
         private int _backoffMs = FirstBackoffMs;
         private string _pendingSsid;
         private string _pendingPassword;
@@ -74,17 +81,24 @@ namespace IotDevice.Device
             _log.Info("wifi: trying new network '" + ssid + "'");
             Disconnect();
             _state = StateIdle;
-            _next = DateTime.MinValue;
+            _next = Now();
             _backoffMs = FirstBackoffMs;
+        }
+
+        /// <summary>The application reached the primary broker: a network on trial is kept (saved to NVS).</summary>
+        public void PrimaryReached()
+        {
+            if (_tryingPending && _state == StateUp)
+                CommitPending();
         }
 
         public void Tick()
         {
-            DateTime now = DateTime.UtcNow;
+            long now = Now();
             switch (_state)
             {
                 case StateIdle:
-                    if (now >= _next || _next - now > TimeSpan.FromMilliseconds(MaxBackoffMs))
+                    if (now >= _next)
                         Associate(now);
                     break;
                 case StateWaitingForAddress:
@@ -92,28 +106,32 @@ namespace IotDevice.Device
                     {
                         _state = StateUp;
                         _backoffMs = FirstBackoffMs;
-                        _log.Info("wifi: up, address " + Address());
-                        if (_tryingPending)
-                            CommitPending();
+                        _log.Info("wifi: up, address " + Address() + (_tryingPending ? " (new network on trial until the primary broker is reached)" : ""));
+                        _trialEnd = now + TrialMs;
                     }
-                    else if (now >= _deadline || _deadline - now > TimeSpan.FromMilliseconds(AddressTimeoutMs))
+                    else if (now >= _deadline)
                     {
                         _log.Info("wifi: no address within " + (AddressTimeoutMs / 1000).ToString() + " s");
                         Failed(now);
                     }
                     break;
                 default:
-                    if (!HasAddress())
+                    if (_tryingPending && now >= _trialEnd)
+                    {
+                        _log.Info("wifi: primary broker not reached over '" + _pendingSsid + "' within " + (TrialMs / 1000).ToString() + " s");
+                        Failed(now);
+                    }
+                    else if (!HasAddress())
                     {
                         _log.Info("wifi: lost the connection");
                         _state = StateIdle;
-                        _next = now.AddMilliseconds(FirstBackoffMs);
+                        _next = now + FirstBackoffMs;
                     }
                     break;
             }
         }
 
-        private void Associate(DateTime now)
+        private void Associate(long now)
         {
             string ssid;
             string password;
@@ -134,7 +152,7 @@ namespace IotDevice.Device
                         _missingLogged = true;
                         _log.Info("wifi: no wifi_ssid in NVS; the device stays offline until it is provisioned");
                     }
-                    _next = now.AddMilliseconds(CredentialsRecheckMs);
+                    _next = now + CredentialsRecheckMs;
                     return;
                 }
             }
@@ -153,20 +171,20 @@ namespace IotDevice.Device
             catch (Exception e)
             {
                 _log.Info("wifi: connect failed: " + ((object)e).GetType().Name);
-                Failed(DateTime.UtcNow);
+                Failed(Now());
                 return;
             }
             if (status != WifiConnectionStatus.Success)
             {
                 _log.Info("wifi: association failed (" + StatusName(status) + ")");
-                Failed(DateTime.UtcNow);
+                Failed(Now());
                 return;
             }
             _state = StateWaitingForAddress;
-            _deadline = DateTime.UtcNow.AddMilliseconds(AddressTimeoutMs);
+            _deadline = Now() + AddressTimeoutMs;
         }
 
-        private void Failed(DateTime now)
+        private void Failed(long now)
         {
             Disconnect();
             _state = StateIdle;
@@ -180,7 +198,7 @@ namespace IotDevice.Device
                 _next = now;
                 return;
             }
-            _next = now.AddMilliseconds(_backoffMs);
+            _next = now + _backoffMs;
             _log.Info("wifi: next attempt in " + (_backoffMs / 1000).ToString() + " s");
             _backoffMs = _backoffMs >= MaxBackoffMs / 2 ? MaxBackoffMs : _backoffMs * 2;
         }
@@ -207,6 +225,12 @@ namespace IotDevice.Device
             {
                 // best effort: the next Connect replaces the association anyway
             }
+        }
+
+        /// <summary>Milliseconds since boot (nanoFramework.Runtime.Native's Environment.TickCount64): never steps.</summary>
+        private static long Now()
+        {
+            return Environment.TickCount64;
         }
 
         private static bool HasAddress()
