@@ -18,6 +18,11 @@ public sealed record EmbeddedBackendOptions
     /// <summary>The renewal service hung off both endpoints in-process (null: requests go nowhere, as with no consumer).</summary>
     public IRenewalHandler? Renewal { get; init; }
     public Action<string>? Log { get; init; }
+    /// <summary>
+    /// Users the primary has besides the fleet's (BrokerRules.Users), e.g. a read-only monitoring identity of the fleet
+    /// PKI (certificate login, CN = name); kept across <see cref="EmbeddedBackend.ReloadRegistryAsync"/>.
+    /// </summary>
+    public IReadOnlyList<BrokerUser> ExtraPrimaryUsers { get; init; } = [];
     /// <summary>Also serve the fleet's firmware document root over HTTPS (<see cref="EmbeddedFirmwareServer"/>).</summary>
     public bool FirmwareServer { get; init; } = true;
     /// <summary>Null: 18443 (the port of ReleasePaths.DefaultBaseUrl); 0: any free port.</summary>
@@ -34,9 +39,12 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
     private readonly FleetDirectory _fleet;
     private readonly FleetClientCertificates _clients;
 
-    private EmbeddedBackend(FleetDirectory fleet, FleetClientCertificates clients, EmbeddedEndpoint primary, EmbeddedEndpoint fallback, EmbeddedFirmwareServer? firmware)
+    private readonly IReadOnlyList<BrokerUser> _extraPrimaryUsers;
+
+    private EmbeddedBackend(FleetDirectory fleet, FleetClientCertificates clients, EmbeddedEndpoint primary, EmbeddedEndpoint fallback, EmbeddedFirmwareServer? firmware, IReadOnlyList<BrokerUser> extraPrimaryUsers)
     {
         _fleet = fleet;
+        _extraPrimaryUsers = extraPrimaryUsers;
         _clients = clients;
         Primary = primary;
         Fallback = fallback;
@@ -63,7 +71,7 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
         var clients = new FleetClientCertificates(fleet, options.CrlCheck);
         var devices = fleet.Registry.Load().Devices;
         var settings = fleet.Settings;
-        var primary = new EmbeddedEndpoint(BrokerRole.Primary, settings.PrimaryVhost, BrokerRules.Users(BrokerRole.Primary, devices), options.Renewal, options.Log,
+        var primary = new EmbeddedEndpoint(BrokerRole.Primary, settings.PrimaryVhost, [.. BrokerRules.Users(BrokerRole.Primary, devices), .. options.ExtraPrimaryUsers], options.Renewal, options.Log,
             new TlsMqttServerAdapter(server, chain, ClientCertificateMode.Required, clients.Check, options.Protocols, options.BindAddress, options.PrimaryPort ?? settings.Ports.PrimaryMqtts));
         var fallback = new EmbeddedEndpoint(BrokerRole.Fallback, settings.FallbackVhost, BrokerRules.Users(BrokerRole.Fallback, devices), options.Renewal, options.Log,
             new TlsMqttServerAdapter(server, chain, ClientCertificateMode.Optional, clients.Check, options.Protocols, options.BindAddress, options.FallbackPort ?? settings.Ports.FallbackMqtts));
@@ -84,7 +92,7 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
                 throw;
             }
         }
-        return new EmbeddedBackend(fleet, clients, primary, fallback, firmware);
+        return new EmbeddedBackend(fleet, clients, primary, fallback, firmware, options.ExtraPrimaryUsers);
     }
 
     /// <summary>Re-reads the registry: removed or revoked devices lose their user and their live connections (as deleting
@@ -92,7 +100,7 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
     public async Task ReloadRegistryAsync()
     {
         var devices = _fleet.Registry.Load().Devices;
-        await Primary.ReplaceUsersAsync(BrokerRules.Users(BrokerRole.Primary, devices));
+        await Primary.ReplaceUsersAsync([.. BrokerRules.Users(BrokerRole.Primary, devices), .. _extraPrimaryUsers]);
         await Fallback.ReplaceUsersAsync(BrokerRules.Users(BrokerRole.Fallback, devices));
     }
 
