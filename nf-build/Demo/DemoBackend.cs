@@ -89,12 +89,12 @@ public sealed class DemoBackend : IAsyncDisposable
     /// fleet.json's (free) ports: the two nodes, the renewal service on both (AMQPS, certificate login; the fallback node's
     /// admin rotates passwords on commit), Apache on a free port; the observer's user imported on the primary.
     /// </summary>
-    public static async Task<DemoBackend> StartRabbitMqAsync(FleetDirectory fleet, Action<string> log)
+    public static async Task<DemoBackend> StartRabbitMqAsync(FleetDirectory fleet, Action<string> log, CancellationToken cancel = default)
     {
         if (MissingPrerequisites(DemoBackendKind.RabbitMq) is { } missing)
             throw new DemoStepException(missing);
         RabbitMqConfigWriter.Write(fleet);
-        var rabbit = await RabbitMqBackend.StartAsync(fleet);
+        var rabbit = await RabbitMqBackend.StartAsync(fleet, cancel: cancel);
         var stops = new List<Func<ValueTask>> { rabbit.DisposeAsync };
         try
         {

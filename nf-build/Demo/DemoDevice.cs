@@ -80,11 +80,12 @@ public sealed class DemoDevice : IDisposable
     }
 
     /// <summary>Waits for <paramref name="condition"/>, calling <paramref name="poll"/> about every 50 ms (console output).</summary>
-    public async Task<bool> WaitUntilAsync(Func<DemoDevice, bool> condition, TimeSpan timeout, Action poll, Func<DemoDevice, string?>? failure = null)
+    public async Task<bool> WaitUntilAsync(Func<DemoDevice, bool> condition, TimeSpan timeout, Action poll, Func<DemoDevice, string?>? failure = null, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
+            cancel.ThrowIfCancellationRequested();
             poll();
             if (_crash is not null)
                 throw new DemoStepException($"device {Id} main loop crashed: {_crash.Message}");
@@ -92,7 +93,7 @@ public sealed class DemoDevice : IDisposable
                 return true;
             if (Runner.Application is not null && failure?.Invoke(this) is { } why)
                 throw new DemoStepException(why);
-            await Task.Delay(50);
+            await Task.Delay(50, cancel);
         }
         poll();
         return Runner.Application is not null && condition(this);

@@ -43,10 +43,12 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
     private DemoDevice? _device;
     private DemoObserver? _observer;
     private int _telemetrySeen;
+    private CancellationToken _cancel;
 
     public async Task<DemoReport> RunAsync(CancellationToken cancel = default)
     {
         _clock.Start();
+        _cancel = cancel;
         bool ownsDirectory = options.Directory is null;
         _root = Path.GetFullPath(options.Directory ?? Path.Combine(Path.GetTempPath(), "nf-build-demo-" + Guid.NewGuid().ToString("N")[..8]));
         if (Directory.Exists(_root) && Directory.EnumerateFileSystemEntries(_root).Any())
@@ -71,12 +73,19 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
                 await StepAsync(StepNames[7], "5. flash-dump audit", AuditAsync, cancel);
             }
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C: the step in progress is recorded as interrupted, the backend and the device still stop in order.
+            console.MarkupLine("[red]interrupted[/]");
+            if (_results.Count < StepNames.Count)
+                _results.Add(new DemoStepResult(StepNames[_results.Count], DemoOutcome.Failed, TimeSpan.Zero, "interrupted (Ctrl-C)"));
+        }
         finally
         {
             await ShutdownAsync();
         }
         foreach (string name in StepNames.Skip(_results.Count))
-            _results.Add(new DemoStepResult(name, DemoOutcome.Skipped, TimeSpan.Zero, "not run: an earlier step failed"));
+            _results.Add(new DemoStepResult(name, DemoOutcome.Skipped, TimeSpan.Zero, cancel.IsCancellationRequested ? "not run: interrupted" : "not run: an earlier step failed"));
         var total = _clock.Elapsed;
         bool keep = options.Keep || !ownsDirectory;
         var report = new DemoReport(_results, total, _root, keep);
@@ -125,7 +134,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
     {
         _backend = options.Backend == DemoBackendKind.Embedded
             ? await DemoBackend.StartEmbeddedAsync(_fleet, _backendLines.Enqueue)
-            : await DemoBackend.StartRabbitMqAsync(_fleet, _backendLines.Enqueue);
+            : await DemoBackend.StartRabbitMqAsync(_fleet, _backendLines.Enqueue, _cancel);
         return _backend.Description;
     }
 
@@ -137,7 +146,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
         var (host, port) = Endpoint(_fleet.Settings.PrimaryEndpoints[0]);
         await _observer.ConnectAsync(host, port, topics.Telemetry, topics.Status);
         device.Start();
-        bool ok = await device.WaitUntilAsync(d => d.App.Connection.IsOnPrimary && _observer.On(topics.Telemetry).Count >= 3, options.StepTimeout, Pump);
+        bool ok = await device.WaitUntilAsync(d => d.App.Connection.IsOnPrimary && _observer.On(topics.Telemetry).Count >= 3, options.StepTimeout, Pump, cancel: _cancel);
         if (!ok)
             throw new DemoStepException($"not online with telemetry: state {device.Runner.State}, observer got {_observer.On(topics.Telemetry).Count} telemetry message(s)");
         var status = LatestStatus() ?? throw new DemoStepException("no status from the device");
@@ -195,7 +204,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
                     refresh();
                 },
                 d => d.Runner.Application?.Ota is { } word && (word.StartsWith(OtaWords.RejectedPrefix, StringComparison.Ordinal) || word.StartsWith("failed", StringComparison.Ordinal) || word == OtaWords.RolledBack)
-                    ? $"the device refused the update: ota={word}, still {d.Runner.Identity?.Version} in ota_{d.Runner.Identity?.Slot}" : null);
+                    ? $"the device refused the update: ota={word}, still {d.Runner.Identity?.Version} in ota_{d.Runner.Identity?.Slot}" : null, _cancel);
             if (ok)
                 confirm.Value = 4;
         });
@@ -223,7 +232,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
         Line("demo", $"OTA command for it sent on {topic} via {endpoint}");
         string expected = OtaWords.RejectedPrefix + OtaWords.BadSignature;
         bool ok = await device.WaitUntilAsync(d => d.App.OtaCommandsAccepted > accepted && d.App.Ota.StartsWith(OtaWords.RejectedPrefix, StringComparison.Ordinal) && d.App.Connection.IsOnPrimary,
-            options.StepTimeout, Pump);
+            options.StepTimeout, Pump, cancel: _cancel);
         if (!ok)
             throw new DemoStepException($"no refusal: ota={device.Runner.Application?.Ota}, state {device.Runner.State}");
         string word = device.App.Ota;
@@ -267,7 +276,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
                     bool committed = device.Runner.Application is { } app && _fleet.Registry.Get(DeviceId)?.Serial == app.ActiveSerial && app.ActiveSerial != expired.ExpiredSerial;
                     bar.Value = reached + (committed ? 1 : 0);
                     refresh();
-                });
+                }, cancel: _cancel);
             if (ok)
                 bar.Value = milestones.Length + 1;
         });
@@ -324,7 +333,7 @@ public sealed class DemoRunner(IAnsiConsole console, DemoOptions options)
             Pump();
             console.MarkupLine($"[green]passed[/] in {sw.Elapsed.TotalSeconds:F1} s: {Markup.Escape(detail)}");
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!(ex is OperationCanceledException && _cancel.IsCancellationRequested))
         {
             Pump();
             string why = ex is DemoStepException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";

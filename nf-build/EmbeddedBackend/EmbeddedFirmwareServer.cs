@@ -43,8 +43,8 @@ public sealed record EmbeddedFirmwareServerOptions
 /// The fleet's HTTPS firmware server in-process, on Kestrel: the same document root and TLS identity as the Apache
 /// virtual host of `backend apache write` (pki/server.pem with its issuing CA, server.key, TLS 1.2/1.3), GET and HEAD
 /// of regular files only, single byte ranges (206 with Content-Range; several ranges get the whole file, as Apache's
-/// MaxRanges 1), strong ETags from the file's SHA-256 and If-Range (a validator that does not match gets 200 and the
-/// whole file). README "Embedded backend", "Releases and the firmware server".
+/// MaxRanges 1), strong ETags from the file's SHA-256 and If-Range (a validator that does not match, a weak one or a date
+/// gets 200 and the whole file). README "Embedded backend", "Releases and the firmware server".
 /// <para>
 /// Threats: the server gives confidentiality and a clean resume, never authenticity (the device installs only what
 /// the release key signed and what the signed manifest hashes). What it must not do is hand out anything but the
@@ -155,9 +155,15 @@ public sealed class EmbeddedFirmwareServer : IAsyncDisposable
         }
         var info = new FileInfo(physical);
         string etag = ETagOf(info);
+        // If-Range with a date: ASP.NET Core would serve the range when the file is not newer than the date, but mtimes
+        // have a resolution of seconds (a file replaced within the same second would splice two versions). Only an
+        // entity tag may validate a range here; a date gets the whole file (the device only ever sends ETags).
+        string ifRange = request.Headers.IfRange.ToString();
+        if (ifRange.Length > 0 && !ifRange.StartsWith('"'))
+            request.Headers.Remove(HeaderNames.Range);
         string type = physical.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) ? "text/plain" : "application/octet-stream";
-        // Results.File: Accept-Ranges, single ranges (206/416), several ranges -> 200, If-Range (strong ETag comparison,
-        // or the date), If-None-Match / If-Modified-Since (304), If-Match (412).
+        // Results.File: Accept-Ranges, single ranges (206/416), several ranges -> 200, If-Range (strong ETag comparison),
+        // If-None-Match / If-Modified-Since (304), If-Match (412).
         var result = Results.File(physical, type, fileDownloadName: null, lastModified: info.LastWriteTimeUtc,
             entityTag: new EntityTagHeaderValue(etag), enableRangeProcessing: true);
         await result.ExecuteAsync(context);

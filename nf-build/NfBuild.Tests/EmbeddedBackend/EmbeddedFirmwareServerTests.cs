@@ -180,6 +180,15 @@ public sealed class EmbeddedFirmwareServerTests(ITestOutputHelper output) : IAsy
         weak.Headers.IfRange = new RangeConditionHeaderValue(new EntityTagHeaderValue(etag.Tag, isWeak: true));
         using (var r = await client.SendAsync(weak))
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        // A date as the If-Range validator never validates a range here (mtime resolution): the whole file.
+        var dated = new HttpRequestMessage(HttpMethod.Get, path);
+        dated.Headers.Range = new RangeHeaderValue(40_000, null);
+        dated.Headers.IfRange = new RangeConditionHeaderValue(DateTimeOffset.UtcNow.AddMinutes(1));
+        using (var r = await client.SendAsync(dated))
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.Equal(body.Length, (await r.Content.ReadAsByteArrayAsync()).Length);
+        }
         // Several ranges -> the whole file (no multipart), as Apache's MaxRanges 1.
         var multi = new HttpRequestMessage(HttpMethod.Get, path);
         multi.Headers.Range = new RangeHeaderValue();
