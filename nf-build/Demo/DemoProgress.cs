@@ -2,15 +2,6 @@ using Spectre.Console;
 
 namespace NfBuild.Demo;
 
-/// <summary>One bar of a <see cref="DemoProgress"/>.</summary>
-public sealed class DemoProgressBar(string name, double max)
-{
-    public string Name { get; } = name;
-    public double Max { get; } = max;
-    public double Value { get; set; }
-    internal int PrintedQuarter { get; set; } = -1;
-}
-
 /// <summary>
 /// Progress bars for the demo's long steps. On a terminal: Spectre.Console's live progress display (the device's log lines
 /// appear above it). Anywhere else (CI logs, a redirected output, a test's writer): plain lines at 0, 25, 50, 75 and
