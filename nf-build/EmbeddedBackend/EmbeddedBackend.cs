@@ -82,7 +82,7 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
         {
             try
             {
-                firmware = await EmbeddedFirmwareServer.StartAsync(fleet, new EmbeddedFirmwareServerOptions { BindAddress = options.BindAddress, Port = options.FirmwarePort, Protocols = options.Protocols });
+                firmware = await EmbeddedFirmwareServer.StartAsync(fleet, new EmbeddedFirmwareServerOptions { BindAddress = options.BindAddress, Port = options.FirmwarePort, Protocols = options.Protocols, Log = options.Log });
             }
             catch
             {
