@@ -46,16 +46,29 @@ public static class ReleaseRollout
         string version = verification.Manifest.Version;
         string manifestUrl = PublishedManifestUrl(fleet, verification);
         bool created = FleetOperator.Ensure(fleet);
-
-        string topic = new DeviceTopics(deviceId).Commands;
         byte[] payload = OtaCommand.Build(manifestUrl);
+        var (topic, endpoint) = await SendCommandAsync(fleet, deviceId, payload, timeout, cancel).ConfigureAwait(false);
+        return new RolloutResult(deviceId, version, topic, endpoint, manifestUrl, payload, created);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="payload"/> on the device's command topic as the operator (QoS 1, first primary endpoint
+    /// that acknowledges it), without looking at what it says: what any holder of operator.key can do (README "Fleet
+    /// workspace", Operator). <see cref="RunAsync"/> checks the release first; the demo uses this to point a device at a
+    /// release the fleet never signed, which the device must refuse by itself. Returns the topic and the endpoint.
+    /// </summary>
+    public static async Task<(string Topic, string Endpoint)> SendCommandAsync(FleetDirectory fleet, string deviceId, byte[] payload, TimeSpan? timeout = null, CancellationToken cancel = default)
+    {
+        DeviceIds.Validate(deviceId);
+        FleetOperator.Ensure(fleet);
+        string topic = new DeviceTopics(deviceId).Commands;
         var errors = new List<string>();
         foreach (string endpoint in fleet.Settings.PrimaryEndpoints)
         {
             try
             {
                 await PublishAsync(fleet, endpoint, topic, payload, timeout ?? TimeSpan.FromSeconds(15), cancel).ConfigureAwait(false);
-                return new RolloutResult(deviceId, version, topic, endpoint, manifestUrl, payload, created);
+                return (topic, endpoint);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancel.IsCancellationRequested)
             {
@@ -64,7 +77,7 @@ public static class ReleaseRollout
         }
         if (fleet.Settings.PrimaryEndpoints.Count == 0)
             errors.Add($"fleet.json has no primaryEndpoints");
-        throw new BackendException($"the OTA command for '{deviceId}' was not acknowledged by the primary: {string.Join("; ", errors)}");
+        throw new BackendException($"the command for '{deviceId}' was not acknowledged by the primary: {string.Join("; ", errors)}");
     }
 
     /// <summary>

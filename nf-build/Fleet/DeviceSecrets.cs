@@ -13,10 +13,16 @@ public static class DeviceSecrets
     /// <summary>Shortest PEM body line searched: 24 base64 characters are 144 bits, no chance match in 4 MB.</summary>
     public const int MinPemLine = 24;
 
-    public static IReadOnlyList<AuditNeedle> Needles(DeviceBundle bundle)
+    public static IReadOnlyList<AuditNeedle> Needles(DeviceBundle bundle) =>
+        Needles(bundle.DeviceId, bundle.Directory, bundle.ReadPrivateKeyPem(), bundle.ReadFallbackPassword(), bundle.ReadWifiPassword());
+
+    /// <summary>
+    /// The same forms for secrets that are not in a bundle (e.g. the identity a renewal put into the device's NVS:
+    /// its new key and fallback password). <paramref name="source"/> names where they came from, for errors.
+    /// </summary>
+    public static IReadOnlyList<AuditNeedle> Needles(string deviceId, string source, string keyPem, string fallbackPassword, string? wifiPassword)
     {
         var needles = new List<AuditNeedle>();
-        string keyPem = bundle.ReadPrivateKeyPem();
         using ECDsa key = ECDsa.Create();
         try
         {
@@ -24,7 +30,7 @@ public static class DeviceSecrets
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
-            throw new FleetException($"device key of '{bundle.DeviceId}' in {bundle.Directory} is not a valid PEM key: {e.Message}", e);
+            throw new FleetException($"device key of '{deviceId}' in {source} is not a valid PEM key: {e.Message}", e);
         }
         string sec1Pem = key.ExportECPrivateKeyPem();
         string pkcs8Pem = key.ExportPkcs8PrivateKeyPem();
@@ -45,8 +51,8 @@ public static class DeviceSecrets
         needles.Add(new AuditNeedle("private key DER (SEC1)", key.ExportECPrivateKey()));
         needles.Add(new AuditNeedle("private key DER (PKCS#8)", key.ExportPkcs8PrivateKey()));
         needles.Add(new AuditNeedle("private key scalar (32 bytes)", key.ExportParameters(true).D!));
-        AddText(needles, "fallback password", bundle.ReadFallbackPassword());
-        if (bundle.ReadWifiPassword() is { Length: > 0 } wifi)
+        AddText(needles, "fallback password", fallbackPassword);
+        if (wifiPassword is { Length: > 0 } wifi)
             AddText(needles, "Wi-Fi password", wifi);
         return needles;
     }

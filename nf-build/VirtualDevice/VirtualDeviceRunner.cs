@@ -86,6 +86,9 @@ public sealed class VirtualDeviceRunner : IDisposable
     /// </summary>
     public Func<string, string, OtaSettings>? OtaSettingsFactory { get; set; }
 
+    /// <summary>The device's HTTPS downloads (OTA manifest and parts): position and size per URL, across boots.</summary>
+    public DownloadProgress Downloads { get; } = new();
+
     /// <summary>Boots so far (the first one included): an OTA reboot adds one.</summary>
     public int Boots { get; private set; }
 
@@ -138,7 +141,7 @@ public sealed class VirtualDeviceRunner : IDisposable
         _session = new MqttNetSession(Clock);
         // OTA downloads pin the same root as MQTT (ca_0): the firmware server's certificate is issued by the fleet CA.
         _downloader = new HttpRangeDownloader(X509Certificate2.CreateFromPem(Required(DeviceStoreKeys.RootCa0)));
-        var ota = new OtaPlatform(_downloader, new VirtualOtaSlotWriter(Device), new VirtualDeploySlots(Device), new VirtualOtaSlots(Device), OtaPlatform.DefaultBoard);
+        var ota = new OtaPlatform(Downloads.Wrap(_downloader), new VirtualOtaSlotWriter(Device), new VirtualDeploySlots(Device), new VirtualOtaSlots(Device), OtaPlatform.DefaultBoard);
         var log = new LogAdapter(_log);
         Application = new DeviceApplication(Clock, Store, new HostDeviceKeys(Store), new HostCrypto(), _session,
             new CallbackRebooter(reason => _log("reboot: " + reason)), log, BuildTime(slot), boot.RunningVersion, slot.OtaIndex, ota,

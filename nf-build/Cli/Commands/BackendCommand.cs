@@ -192,13 +192,17 @@ internal static class BackendCommand
         var bind = Bind();
         var crl = CrlCheck();
         var noRenewal = new Option<bool>("--no-renewal") { Description = "Do not run the renewal service (requests are accepted and dropped)." };
-        var command = new Command("start", "Run both endpoints on fleet.json's MQTTS ports (and the renewal service) in the foreground until Ctrl-C.") { fleet, bind, crl, noRenewal };
+        var firmwarePort = new Option<int>("--firmware-port") { Description = "Port of the HTTPS firmware server (the fleet's htdocs; 0: any free port).", DefaultValueFactory = _ => NfBuild.EmbeddedBackend.EmbeddedFirmwareServer.DefaultPort, CustomParser = NumberParser.ParseIntArgument };
+        var noFirmware = new Option<bool>("--no-firmware-server") { Description = "Do not serve the firmware document root." };
+        var command = new Command("start", "Run both endpoints on fleet.json's MQTTS ports, the HTTPS firmware server and the renewal service in the foreground until Ctrl-C.") { fleet, bind, crl, noRenewal, firmwarePort, noFirmware };
         command.SetAction(async (parse, cancel) =>
         {
             var layout = Layout(parse.GetValue(fleet)!);
             var output = parse.InvocationConfiguration.Output;
             var write = WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!);
             var passwords = new DeferredPasswords();
+            if (parse.GetValue(firmwarePort) is < 0 or > 65535)
+                throw new CliUsageException($"--firmware-port {parse.GetValue(firmwarePort)} is not a port (0..65535; 0: any free port)");
             IRenewalHandler? handler = null;
             if (!parse.GetValue(noRenewal))
             {
@@ -217,9 +221,13 @@ internal static class BackendCommand
                     CrlCheck = write.CrlCheck,
                     Renewal = handler,
                     Log = output.WriteLine,
+                    FirmwareServer = !parse.GetValue(noFirmware),
+                    FirmwarePort = parse.GetValue(firmwarePort),
                 });
                 passwords.Target = backend;
                 output.WriteLine(handler is null ? "renewal service: off" : "renewal service: in-process (renewal authority)");
+                if (backend.Firmware is { } firmware)
+                    output.WriteLine($"firmware server: {firmware.BaseUrl} (document root {firmware.DocumentRoot})");
                 output.WriteLine("running; Ctrl-C stops");
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
                 while (!linked.IsCancellationRequested)

@@ -29,7 +29,7 @@ public class CommandTests
     {
         var (exit, text, _) = Run("--help");
         Assert.Equal(0, exit);
-        foreach (string command in new[] { "partitions", "nvs", "flash", "otadata", "image", "fleet", "audit", "backend", "device", "release" })
+        foreach (string command in new[] { "partitions", "nvs", "flash", "otadata", "image", "fleet", "audit", "backend", "device", "release", "demo" })
             Assert.Contains(command, text);
     }
 
