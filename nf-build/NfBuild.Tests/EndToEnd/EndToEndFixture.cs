@@ -58,6 +58,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
     private RabbitMqBackend? _backend;
     private RabbitMqNode? _restartedPrimary;
     private RenewalServiceHost? _primaryService, _fallbackService;
+    private RenewalCommitBatcher? _commits;
     private string? _startError;
     private int _observers;
     private ApacheServer? _apache;
@@ -127,7 +128,9 @@ public sealed class EndToEndFixture : IAsyncLifetime
 
         Authority = new RenewalAuthority(Fleet, passwords: new BrokerFallbackPasswords(_backend.FallbackAdmin));
         Authority.Decided += d => Log("authority: " + d);
-        var handler = new AuthorityRenewalHandler(Authority);
+        // As `backend renewal` runs it: status commits batched, the request consumer never waits for a commit.
+        _commits = new RenewalCommitBatcher(Authority, log: line => Log("service: " + line));
+        var handler = new AuthorityRenewalHandler(Authority, _commits);
         _primaryService = new RenewalServiceHost(Fleet, RenewalEndpoint.Of(Fleet, BrokerRole.Primary, Host), handler, line => Log("service: " + line));
         _fallbackService = new RenewalServiceHost(Fleet, RenewalEndpoint.Of(Fleet, BrokerRole.Fallback, Host), handler, line => Log("service: " + line));
         await _primaryService.StartAsync();
@@ -276,6 +279,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
             await _primaryService.DisposeAsync();
         if (_fallbackService is not null)
             await _fallbackService.DisposeAsync();
+        if (_commits is not null)
+            await _commits.DisposeAsync();
         if (_restartedPrimary is not null)
         {
             await _restartedPrimary.StopAsync();
