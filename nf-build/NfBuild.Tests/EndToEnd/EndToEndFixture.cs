@@ -50,6 +50,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
     public const string NeverRuns = "e2e-never-runs";
     /// <summary>Revoked in the registry: `release rollout` refuses it.</summary>
     public const string Revoked = "e2e-revoked";
+    /// <summary>Valid for a year, never runs firmware: sends renewal requests straight over MQTT (RenewalScalingTests).</summary>
+    public const string RenewalLoad = "e2e-renewal-load";
     /// <summary>OTA benchmark devices, one per run.</summary>
     public static readonly string[] OtaBench = ["e2e-ota-bench-1", "e2e-ota-bench-2", "e2e-ota-bench-3"];
 
@@ -105,6 +107,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
         foreach (var id in OtaBench)
             AddDevice(id, now.AddYears(1));
         AddDevice(NeverRuns, now.AddYears(1));
+        AddDevice(RenewalLoad, now.AddYears(1));
         AddDevice(Revoked, now.AddYears(1));
         DeviceRevocation.Revoke(Fleet, Revoked);
 
