@@ -30,9 +30,21 @@ public sealed record RenewalEndpoint(BrokerRole Role, string Host, int Port, str
 {
     public string Name => Role.DirectoryName();
 
-    /// <summary>The node <paramref name="role"/> of <paramref name="fleet"/> (port and vhost from fleet.json).</summary>
+    /// <summary>AMQPS ports of the other nodes of a primary cluster (same host): the connection (and its automatic
+    /// recovery) tries them in turn, so the service outlives the node it was connected to.</summary>
+    public IReadOnlyList<int> ClusterPorts { get; init; } = [];
+
+    /// <summary>A cluster: the service's queues are quorum queues (replicated), so requests queued on a node that goes
+    /// away are not lost with it.</summary>
+    public bool Replicated => ClusterPorts.Count > 0;
+
+    /// <summary>The node <paramref name="role"/> of <paramref name="fleet"/> (port and vhost from fleet.json; on the primary,
+    /// the other cluster nodes' AMQPS ports too).</summary>
     public static RenewalEndpoint Of(FleetDirectory fleet, BrokerRole role, string host) =>
-        new(role, host, fleet.Settings.Ports.Amqps(role), fleet.Settings.Vhost(role));
+        new(role, host, fleet.Settings.Ports.Amqps(role), fleet.Settings.Vhost(role))
+        {
+            ClusterPorts = role == BrokerRole.Primary ? fleet.Settings.Ports.PrimaryPeers.Select(p => p.Amqps).ToList() : [],
+        };
 }
 
 /// <summary>
@@ -100,7 +112,10 @@ public sealed class RenewalServiceHost : IAsyncDisposable
         };
         try
         {
-            _connection = await factory.CreateConnectionAsync("renewal-service", cancel).ConfigureAwait(false);
+            // Node 1 first, then the other cluster nodes (each with the same TLS rules).
+            var endpoints = new[] { _endpoint.Port }.Concat(_endpoint.ClusterPorts)
+                .Select(port => new AmqpTcpEndpoint(_endpoint.Host, port, factory.Ssl)).ToList();
+            _connection = await factory.CreateConnectionAsync(endpoints, "renewal-service", cancel).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException or AuthenticationException or IOException)
         {
@@ -139,7 +154,8 @@ public sealed class RenewalServiceHost : IAsyncDisposable
 
     private async Task ConsumeAsync(IChannel channel, string queue, string bindingKey, string kind, CancellationToken cancel)
     {
-        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancel).ConfigureAwait(false);
+        var arguments = _endpoint.Replicated ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancel).ConfigureAwait(false);
         await channel.QueueBindAsync(queue, "amq.topic", bindingKey, cancellationToken: cancel).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, ea) => OnMessageAsync(channel, ea, kind);

@@ -115,6 +115,14 @@ public sealed class PrimaryClusterTests(ITestOutputHelper output) : IAsyncLifeti
         foreach (var id in Ids)
             Assert.Contains($"mqtt-subscription-{id}qos1\tquorum", queues.Output);
 
+        // The renewal service on the cluster: its request and status queues are quorum queues too.
+        var authority = new NfBuild.Renewal.RenewalAuthority(fleet);
+        await using var service = new RenewalServiceHost(fleet, RenewalEndpoint.Of(fleet, BrokerRole.Primary, Host), new AuthorityRenewalHandler(authority), output.WriteLine);
+        await service.StartAsync();
+        var serviceQueues = await _backend.Primary.CtlAsync(["list_queues", "-p", fleet.Settings.PrimaryVhost, "name", "type", "--quiet", "--no-table-headers"], TimeSpan.FromSeconds(30));
+        Assert.Contains($"{RabbitMqConfigWriter.RenewalQueue}\tquorum", serviceQueues.Output);
+        Assert.Contains($"{RabbitMqConfigWriter.StatusQueue}\tquorum", serviceQueues.Output);
+
         int sent = 0;
         void Telemetry(string tag)
         {
