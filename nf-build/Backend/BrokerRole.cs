@@ -24,4 +24,13 @@ public static class BrokerRoleExtensions
     public static int Mqtts(this FleetPorts ports, BrokerRole role) => role == BrokerRole.Primary ? ports.PrimaryMqtts : ports.FallbackMqtts;
     public static int Amqps(this FleetPorts ports, BrokerRole role) => role == BrokerRole.Primary ? ports.PrimaryAmqps : ports.FallbackAmqps;
     public static int Dist(this FleetPorts ports, BrokerRole role) => role == BrokerRole.Primary ? ports.PrimaryDist : ports.FallbackDist;
+
+    /// <summary>Node k (2, 3, ...) of a primary cluster: its folder name ("primary-2"), also its state folder's.</summary>
+    public static string PeerDirectoryName(int k) => $"primary-{k}";
+
+    /// <summary>&lt;fleet&gt;/backend/rabbitmq/primary-&lt;k&gt;/.</summary>
+    public static string PeerConfigDirectory(this FleetDirectory fleet, int k) => Path.Combine(fleet.BackendRabbitMqDirectory, PeerDirectoryName(k));
+
+    /// <summary>Nodes in the primary cluster (1 = a single primary).</summary>
+    public static int PrimaryNodeCount(this FleetSettings settings) => 1 + settings.Ports.PrimaryPeers.Count;
 }

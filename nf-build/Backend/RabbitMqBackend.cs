@@ -8,11 +8,12 @@ namespace NfBuild.Backend;
 /// <summary>Both broker nodes of a fleet, started from the files `backend rabbitmq write` produced.</summary>
 public sealed partial class RabbitMqBackend : IAsyncDisposable
 {
-    private RabbitMqBackend(FleetDirectory fleet, RabbitMqNode primary, RabbitMqNode fallback)
+    private RabbitMqBackend(FleetDirectory fleet, RabbitMqNode primary, RabbitMqNode fallback, IReadOnlyList<RabbitMqNode> peers)
     {
         Fleet = fleet;
         Primary = primary;
         Fallback = fallback;
+        PrimaryPeers = peers;
         PrimaryAdmin = new BrokerUserAdmin(primary.Options, BrokerRole.Primary, fleet.Settings.PrimaryVhost);
         FallbackAdmin = new BrokerUserAdmin(fallback.Options, BrokerRole.Fallback, fleet.Settings.FallbackVhost);
         Admin = new FleetBrokerAdmin(PrimaryAdmin, FallbackAdmin);
@@ -22,6 +23,10 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
     public FleetSettings Settings => Fleet.Settings;
     public RabbitMqNode Primary { get; }
     public RabbitMqNode Fallback { get; }
+    /// <summary>Nodes 2, 3, ... of a primary cluster (empty for a single primary node).</summary>
+    public IReadOnlyList<RabbitMqNode> PrimaryPeers { get; }
+    /// <summary>Every node of the primary cluster, node 1 first.</summary>
+    public IEnumerable<RabbitMqNode> PrimaryNodes => [Primary, .. PrimaryPeers];
     public BrokerUserAdmin PrimaryAdmin { get; }
     public BrokerUserAdmin FallbackAdmin { get; }
     /// <summary>Both nodes, as Fleet's revocation uses them.</summary>
@@ -38,7 +43,50 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
     /// <summary>The node names the fleet's first start recorded (reused by every later start and by `fleet revoke --broker`).</summary>
     public static string NodesFile(FleetDirectory fleet) => Path.Combine(StateRoot(fleet), "nodes.json");
 
-    private sealed record NodeNames(string Primary, string Fallback);
+    private sealed record NodeNames(string Primary, string Fallback, List<string>? PrimaryPeers = null);
+
+    /// <summary>The shared cookie of a primary cluster's nodes.</summary>
+    public static string ClusterCookieFile(FleetDirectory fleet) => Path.Combine(StateRoot(fleet), "primary-cluster.cookie");
+
+    private static NodeNames ReadNames(string file)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<NodeNames>(File.ReadAllText(file), NodesJson) ?? throw new BackendException($"{file} is empty");
+        }
+        catch (JsonException ex)
+        {
+            throw new BackendException($"{file}: not valid: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Nodes 2, 3, ... of the fleet's primary cluster as recorded (as many as fleet.json's ports.primaryPeers).</summary>
+    public static IReadOnlyList<RabbitMqNodeOptions> RecordedPeers(FleetDirectory fleet)
+    {
+        var peers = fleet.Settings.Ports.PrimaryPeers;
+        if (peers.Count == 0)
+            return [];
+        string file = NodesFile(fleet);
+        var names = File.Exists(file) ? ReadNames(file).PrimaryPeers ?? [] : [];
+        if (names.Count < peers.Count)
+            throw new BackendException($"{file} records {names.Count} primary peer node names, fleet.json has {peers.Count} (run `nf-build backend rabbitmq write --nodes {peers.Count + 1}`)");
+        var result = new List<RabbitMqNodeOptions>();
+        for (int i = 0; i < peers.Count; i++)
+        {
+            if (!NodeNamePattern().IsMatch(names[i]))
+                throw new BackendException($"{file}: primary peer node name '{names[i]}' is not iotdev-primary<k>-<hex>@localhost");
+            result.Add(new RabbitMqNodeOptions
+            {
+                NodeName = names[i],
+                ConfigDir = fleet.PeerConfigDirectory(i + 2),
+                StateDir = Path.Combine(StateRoot(fleet), BrokerRoleExtensions.PeerDirectoryName(i + 2)),
+                EpmdPort = fleet.Settings.Ports.Epmd,
+                DistPort = peers[i].Dist,
+                ClusterCookieFile = ClusterCookieFile(fleet),
+            });
+        }
+        return result;
+    }
 
     /// <summary>The nodes of the fleet's development broker as recorded by its first start, or null if it never started.</summary>
     public static IReadOnlyDictionary<BrokerRole, RabbitMqNodeOptions>? RecordedNodes(FleetDirectory fleet)
@@ -46,15 +94,7 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
         string file = NodesFile(fleet);
         if (!File.Exists(file))
             return null;
-        NodeNames names;
-        try
-        {
-            names = JsonSerializer.Deserialize<NodeNames>(File.ReadAllText(file), NodesJson) ?? throw new BackendException($"{file} is empty");
-        }
-        catch (JsonException ex)
-        {
-            throw new BackendException($"{file}: not valid: {ex.Message}", ex);
-        }
+        NodeNames names = ReadNames(file);
         var result = new Dictionary<BrokerRole, RabbitMqNodeOptions>();
         foreach (var role in BrokerRoleExtensions.Both)
         {
@@ -69,6 +109,7 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
                 StateDir = Path.Combine(StateRoot(fleet), role.DirectoryName()),
                 EpmdPort = fleet.Settings.Ports.Epmd,
                 DistPort = fleet.Settings.Ports.Dist(role),
+                ClusterCookieFile = role == BrokerRole.Primary && fleet.Settings.Ports.PrimaryPeers.Count > 0 ? ClusterCookieFile(fleet) : null,
             };
         }
         return result;
@@ -76,37 +117,64 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
 
     private static readonly JsonSerializerOptions NodesJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    [GeneratedRegex("^iotdev-(primary|fallback)-[0-9a-f]{8}@localhost$")]
+    [GeneratedRegex("^iotdev-(primary[2-9]?|fallback)-[0-9a-f]{8}@localhost$")]
     private static partial Regex NodeNamePattern();
 
     /// <summary>The recorded nodes; on the first start, new names with a random suffix, recorded. Names are stable per fleet
     /// (the data dir - durable queues, retained status - is per node name) and unique per machine (several fleets, parallel tests).</summary>
-    private static IReadOnlyDictionary<BrokerRole, RabbitMqNodeOptions> NodesForStart(FleetDirectory fleet)
+    /// <summary>The recorded node names; on the first call, new names with a random suffix, recorded; primary peer names
+    /// (iotdev-primary&lt;k&gt;-&lt;suffix&gt;) added when fleet.json has more peers than recorded.</summary>
+    public static IReadOnlyDictionary<BrokerRole, RabbitMqNodeOptions> EnsureNodeNames(FleetDirectory fleet)
     {
-        if (RecordedNodes(fleet) is { } recorded)
-            return recorded;
-        string suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        string file = NodesFile(fleet);
+        int peers = fleet.Settings.Ports.PrimaryPeers.Count;
+        NodeNames names;
+        if (File.Exists(file))
+        {
+            names = ReadNames(file);
+            if ((names.PrimaryPeers?.Count ?? 0) >= peers)
+                return RecordedNodes(fleet)!;
+        }
+        else
+        {
+            string fresh = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+            names = new NodeNames($"iotdev-primary-{fresh}@localhost", $"iotdev-fallback-{fresh}@localhost");
+        }
+        string suffix = names.Primary.Split('-')[2].Split('@')[0];
+        var peerNames = names.PrimaryPeers?.ToList() ?? [];
+        for (int k = peerNames.Count + 2; k <= peers + 1; k++)
+            peerNames.Add($"iotdev-primary{k}-{suffix}@localhost");
         SecureFiles.CreateDirectory(fleet.BackendRabbitMqDirectory, SecureFiles.SecretDirectory);
         SecureFiles.CreateDirectory(StateRoot(fleet), SecureFiles.SecretDirectory);
-        SecureFiles.WritePublic(NodesFile(fleet), JsonSerializer.Serialize(new NodeNames($"iotdev-primary-{suffix}@localhost", $"iotdev-fallback-{suffix}@localhost"), NodesJson) + "\n");
+        SecureFiles.WritePublic(file, JsonSerializer.Serialize(names with { PrimaryPeers = peerNames.Count > 0 ? peerNames : null }, NodesJson) + "\n");
         return RecordedNodes(fleet)!;
     }
+
+    private static IReadOnlyDictionary<BrokerRole, RabbitMqNodeOptions> NodesForStart(FleetDirectory fleet) => EnsureNodeNames(fleet);
 
     public static async Task<RabbitMqBackend> StartAsync(FleetDirectory fleet, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
         if (!RabbitMqNode.IsInstalled())
             throw new BackendException(RabbitMqNode.NotInstalledMessage);
         var nodes = NodesForStart(fleet);
+        var peerOptions = RecordedPeers(fleet);
         RabbitMqNode? primary = null, fallback = null;
+        var peers = new List<RabbitMqNode>();
         try
         {
             primary = RabbitMqNode.Start(nodes[BrokerRole.Primary]);
-            // epmd is started by the first node; give it a moment so the second does not race it.
+            // epmd is started by the first node; give it a moment so the others do not race it.
             await Task.Delay(1500, cancel).ConfigureAwait(false);
+            // The rest in parallel (booting a node takes most of 10 s of CPU on 2 cores): a cluster's peers find each other
+            // through classic_config (RabbitMqConfigWriter.Cluster).
             fallback = RabbitMqNode.Start(nodes[BrokerRole.Fallback]);
-            var limit = timeout ?? TimeSpan.FromSeconds(90);
-            await Task.WhenAll(primary.WaitUntilReadyAsync(limit, cancel), fallback.WaitUntilReadyAsync(limit, cancel)).ConfigureAwait(false);
-            var backend = new RabbitMqBackend(fleet, primary, fallback);
+            foreach (var o in peerOptions)
+                peers.Add(RabbitMqNode.Start(o));
+            var limit = timeout ?? TimeSpan.FromSeconds(90 + 30 * peers.Count);
+            await Task.WhenAll(new[] { primary, fallback }.Concat(peers).Select(n => n.WaitUntilReadyAsync(limit, cancel))).ConfigureAwait(false);
+            var backend = new RabbitMqBackend(fleet, primary, fallback, peers);
+            if (peers.Count > 0)
+                await backend.WaitForClusterAsync(limit, cancel).ConfigureAwait(false);
             backend.RemovedStaleUsers = await backend.ReconcileUsersAsync(cancel).ConfigureAwait(false);
             return backend;
         }
@@ -114,6 +182,8 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
         {
             primary?.Dispose();
             fallback?.Dispose();
+            foreach (var p in peers)
+                p.Dispose();
             throw;
         }
     }
@@ -148,9 +218,65 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
         return doc.RootElement.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("name").GetString()!).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Waits until node 1 reports every primary node running in one cluster. Fails when a node formed a cluster of its
+    /// own (then node 1 never lists it).
+    /// </summary>
+    public async Task WaitForClusterAsync(TimeSpan timeout, CancellationToken cancel = default)
+    {
+        var want = PrimaryNodes.Select(n => n.NodeName).ToHashSet(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            var running = await RunningNodesAsync(Primary, cancel).ConfigureAwait(false);
+            last = string.Join(", ", running);
+            if (want.IsSubsetOf(running))
+            {
+                // 3.10's MQTT plugin registers every client id in its Raft cluster (mqtt_node) before CONNACK: until that
+                // has a leader and all nodes as members, MQTT connections are closed during CONNECT.
+                bool tracking = true;
+                foreach (var node in PrimaryNodes)
+                {
+                    var members = await MqttTrackingMembersAsync(node, cancel).ConfigureAwait(false);
+                    if (members < want.Count)
+                    {
+                        tracking = false;
+                        last += $"; {node.NodeName} client-id tracking members: {members}";
+                        break;
+                    }
+                }
+                if (tracking)
+                    return;
+            }
+            await Task.Delay(500, cancel).ConfigureAwait(false);
+        }
+        throw new BackendException($"the primary cluster did not form within {timeout.TotalSeconds:0} s: {Primary.NodeName} sees running nodes [{last}], expected [{string.Join(", ", want)}]");
+    }
+
+    /// <summary>Members of the MQTT client-id tracking Raft cluster as <paramref name="node"/> sees them with a leader elected
+    /// (ra:members of mqtt_node), 0 when it has none yet.</summary>
+    public static async Task<int> MqttTrackingMembersAsync(RabbitMqNode node, CancellationToken cancel = default)
+    {
+        var r = await node.CtlAsync(["eval", "case ra:members(mqtt_node:server_id(), 5000) of {ok, M, {_, _}} -> length(M); _ -> 0 end."], TimeSpan.FromSeconds(30), cancel).ConfigureAwait(false);
+        return r.Ok && int.TryParse(r.Output.Trim(), out int n) ? n : 0;
+    }
+
+    /// <summary>The running nodes of <paramref name="node"/>'s cluster (rabbitmqctl cluster_status).</summary>
+    public static async Task<IReadOnlySet<string>> RunningNodesAsync(RabbitMqNode node, CancellationToken cancel = default)
+    {
+        var r = await node.CtlAsync(["cluster_status", "--formatter", "json"], TimeSpan.FromSeconds(30), cancel).ConfigureAwait(false);
+        if (!r.Ok)
+            return new HashSet<string>();
+        using var doc = JsonDocument.Parse(r.Output);
+        return doc.RootElement.TryGetProperty("running_nodes", out var running)
+            ? running.EnumerateArray().Select(e => e.GetString()!).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>();
+    }
+
     public async Task StopAsync()
     {
-        await Task.WhenAll(Primary.StopAsync(), Fallback.StopAsync()).ConfigureAwait(false);
+        await Task.WhenAll(new[] { Primary, Fallback }.Concat(PrimaryPeers).Select(n => n.StopAsync())).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -163,6 +289,8 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
         {
             Primary.Dispose();
             Fallback.Dispose();
+            foreach (var p in PrimaryPeers)
+                p.Dispose();
         }
     }
 }

@@ -15,6 +15,9 @@ public sealed record RabbitMqNodeOptions
     public required string StateDir { get; init; }
     public required int EpmdPort { get; init; }
     public required int DistPort { get; init; }
+    /// <summary>A primary cluster's shared Erlang cookie (owner-only file; all nodes of a cluster need the same one), or
+    /// null for a node with its own random cookie.</summary>
+    public string? ClusterCookieFile { get; init; }
     /// <summary>Debian's rabbitmq scripts (not the /usr/sbin wrappers, which switch to the rabbitmq user and the system paths).</summary>
     public string BinDir { get; init; } = RabbitMqNode.DefaultBinDir;
 }
@@ -96,6 +99,10 @@ public sealed class RabbitMqNode : IDisposable
         }
     }
 
+    private static readonly object CookieGate = new();
+
+    private static string NewCookie() => new(RandomNumberGenerator.GetItems<char>("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 32));
+
     private static void PrepareState(RabbitMqNodeOptions o)
     {
         foreach (var sub in new[] { "home", "mnesia", "log" })
@@ -105,11 +112,26 @@ public sealed class RabbitMqNode : IDisposable
         // Threat: whoever holds the Erlang cookie can run any code on the node (distribution is full RPC). Own
         // random cookie per state dir, owner-only; distribution and epmd listen on loopback only (ApplyEnvironment).
         string cookie = Path.Combine(o.StateDir, "home", ".erlang.cookie");
-        if (!File.Exists(cookie))
+        if (o.ClusterCookieFile is { } shared)
         {
-            const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-            var chars = RandomNumberGenerator.GetItems<char>(alphabet, 32);
-            File.WriteAllText(cookie, new string(chars));
+            // One cookie for the cluster's nodes (they run code on each other: that is what a cluster is), still
+            // random, owner-only, and not the fallback node's.
+            lock (CookieGate)
+            {
+                if (!File.Exists(shared))
+                    NfBuild.Fleet.SecureFiles.WriteSecret(shared, NewCookie());
+            }
+            string wanted = File.ReadAllText(shared);
+            if (!File.Exists(cookie) || File.ReadAllText(cookie) != wanted)
+            {
+                if (File.Exists(cookie) && !OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(cookie, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                File.WriteAllText(cookie, wanted);
+            }
+        }
+        else if (!File.Exists(cookie))
+        {
+            File.WriteAllText(cookie, NewCookie());
         }
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(cookie, UnixFileMode.UserRead);

@@ -18,16 +18,24 @@ public sealed class FleetPorts
     public int FallbackDist { get; set; } = 25673;
 
     /// <summary>Every port with its fleet.json name.</summary>
+    /// <summary>
+    /// The other nodes of a primary cluster (`backend rabbitmq write --nodes 3`): node 2, 3, ... (node 1 is the primary
+    /// above). Empty: a single primary node.
+    /// </summary>
+    public List<ClusterNodePorts> PrimaryPeers { get; set; } = [];
+
     [JsonIgnore]
     public IEnumerable<(string Name, int Port)> All =>
     [
         ("primaryMqtts", PrimaryMqtts), ("primaryAmqps", PrimaryAmqps), ("fallbackMqtts", FallbackMqtts),
         ("fallbackAmqps", FallbackAmqps), ("epmd", Epmd), ("primaryDist", PrimaryDist), ("fallbackDist", FallbackDist),
+        .. PrimaryPeers.SelectMany((p, i) => new[] { ($"primaryPeers[{i}].mqtts", p.Mqtts), ($"primaryPeers[{i}].amqps", p.Amqps), ($"primaryPeers[{i}].dist", p.Dist) }),
     ];
 
     /// <summary>Each port is a TCP port, no two are the same, and epmd is not the system's.</summary>
     public void Validate(string where)
     {
+        PrimaryPeers ??= [];
         var seen = new Dictionary<int, string>();
         foreach (var (name, port) in All)
         {
@@ -48,6 +56,14 @@ public sealed class FleetPorts
 /// fleet.json: the settings every part of the system reads (JSON, camelCase). Defaults are the
 /// development values; endpoints are "host:port".
 /// </summary>
+/// <summary>Ports of one more node of the primary cluster.</summary>
+public sealed class ClusterNodePorts
+{
+    public int Mqtts { get; set; }
+    public int Amqps { get; set; }
+    public int Dist { get; set; }
+}
+
 public sealed class FleetSettings
 {
     public string Name { get; set; } = "iotdevice";

@@ -61,16 +61,28 @@ internal static class BackendCommand
         var fleet = FleetDir();
         var bind = Bind();
         var crl = CrlCheck();
-        var command = new Command("write", "Write <fleet>/backend/rabbitmq/{primary,fallback}/: rabbitmq.conf, advanced.config, enabled_plugins, definitions.json.") { fleet, bind, crl };
+        var nodes = new Option<int?>("--nodes") { Description = "Primary nodes: 1, or a cluster of 3 or more (sets fleet.json's ports.primaryPeers and primaryEndpoints; provision devices afterwards so they carry every endpoint). Default: as fleet.json has it." };
+        var command = new Command("write", "Write <fleet>/backend/rabbitmq/{primary,primary-<k>,fallback}/: rabbitmq.conf, advanced.config, enabled_plugins, definitions.json.") { fleet, bind, crl, nodes };
         command.SetAction(parse =>
         {
             var layout = Layout(parse.GetValue(fleet)!);
+            if (parse.GetValue(nodes) is { } n)
+            {
+                try
+                {
+                    layout = PrimaryClusterLayout.Configure(layout, n);
+                }
+                catch (BackendException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
+            }
             var result = RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!));
             var output = parse.InvocationConfiguration.Output;
             foreach (var w in result.Warnings)
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
-            foreach (var node in new[] { result.Primary, result.Fallback })
-                output.WriteLine($"{node.Role.DirectoryName()}: {layout.NodeConfigDirectory(node.Role)} (vhost {node.Vhost}, MQTTS {node.MqttsPort}, AMQPS {node.AmqpsPort})");
+            foreach (var node in result.All)
+                output.WriteLine($"{node.DirectoryName}: {Path.Combine(layout.BackendRabbitMqDirectory, node.DirectoryName)} (vhost {node.Vhost}, MQTTS {node.MqttsPort}, AMQPS {node.AmqpsPort})");
             return 0;
         });
         return command;
@@ -95,12 +107,14 @@ internal static class BackendCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                output.WriteLine("starting RabbitMQ nodes (primary, fallback)...");
+                output.WriteLine(written.PrimaryPeers.Count > 0 ? $"starting RabbitMQ nodes (primary cluster of {written.PrimaryPeers.Count + 1}, fallback)..." : "starting RabbitMQ nodes (primary, fallback)...");
                 await using var backend = await RabbitMqBackend.StartAsync(layout, cancel: cancel);
                 foreach (var r in backend.RemovedStaleUsers)
                     output.WriteLine("removed stale broker user " + r);
                 string host = parse.GetValue(bind)!;
                 output.WriteLine($"primary  {backend.Primary.NodeName}: mqtts://{host}:{written.Primary.MqttsPort} (client certificate), amqps://{host}:{written.Primary.AmqpsPort}/{written.Primary.Vhost} (renewal service)");
+                foreach (var (peer, config) in backend.PrimaryPeers.Zip(written.PrimaryPeers))
+                    output.WriteLine($"{config.DirectoryName} {peer.NodeName}: mqtts://{host}:{config.MqttsPort} (client certificate, same cluster), amqps://{host}:{config.AmqpsPort}/{config.Vhost}");
                 output.WriteLine($"fallback {backend.Fallback.NodeName}: mqtts://{host}:{written.Fallback.MqttsPort} (password), amqps://{host}:{written.Fallback.AmqpsPort}/{written.Fallback.Vhost} (renewal service)");
                 output.WriteLine("running; Ctrl-C stops both nodes");
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
@@ -144,7 +158,11 @@ internal static class BackendCommand
             var admin = FleetBrokerAdmin.ForDevelopmentBroker(layout);
             var authority = new RenewalAuthority(layout, passwords: new BrokerFallbackPasswords(admin.Fallback));
             authority.Decided += decision => output.WriteLine("renewal: " + decision);
-            var handler = new AuthorityRenewalHandler(authority);
+            // Commits in batches (one CRL re-signing, one import_definitions on the fallback node, one registry write per
+            // 200 ms window) without blocking the request consumer. Several `backend renewal` processes may run at once:
+            // they share the request and status queues as competing consumers (README "Renewal service scaling").
+            await using var commits = new RenewalCommitBatcher(authority, log: output.WriteLine);
+            var handler = new AuthorityRenewalHandler(authority, commits);
             string h = parse.GetValue(host)!;
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };

@@ -22,15 +22,17 @@ public sealed record Observed(string Topic, string Payload, bool Retained, long 
 /// </summary>
 public sealed class Observer : IAsyncDisposable
 {
-    private readonly EndToEndFixture _fx;
+    private readonly string _host;
+    private readonly int _port;
     private readonly X509Certificate2 _certificate;
     private readonly X509Certificate2 _root;
     private readonly ConcurrentQueue<Observed> _received = new();
     private IMqttClient? _client;
 
-    private Observer(EndToEndFixture fx, string name, X509Certificate2 certificate, X509Certificate2 root)
+    private Observer(string host, int port, string name, X509Certificate2 certificate, X509Certificate2 root)
     {
-        _fx = fx;
+        _host = host;
+        _port = port;
         Name = name;
         _certificate = certificate;
         _root = root;
@@ -40,26 +42,30 @@ public sealed class Observer : IAsyncDisposable
 
     public IReadOnlyList<Observed> Received => _received.ToList();
 
-    internal static Observer Create(EndToEndFixture fx, string name)
+    internal static Observer Create(EndToEndFixture fx, string name) => Create(fx.Fleet, name, EndToEndFixture.Host, fx.Ports.PrimaryMqtts);
+
+    /// <summary>An observer of <paramref name="fleet"/> connecting to <paramref name="host"/>:<paramref name="port"/> (its broker
+    /// user must exist: a certificate-login user named <paramref name="name"/>).</summary>
+    internal static Observer Create(FleetDirectory fleet, string name, string host, int port)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var pki = FleetPki.Open(fx.Fleet);
+        using var pki = FleetPki.Open(fleet);
         using var issued = pki.IssueDeviceCertificate(name, key, DateTimeOffset.UtcNow.AddDays(1));
         using var withKey = issued.CopyWithPrivateKey(key);
         // Linux SslStream needs a key it can hand to OpenSSL: an exported/reimported PKCS#12.
         var certificate = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
-        var root = X509CertificateLoader.LoadCertificateFromFile(fx.Fleet.RootCaCertificate);
-        return new Observer(fx, name, certificate, root);
+        var root = X509CertificateLoader.LoadCertificateFromFile(fleet.RootCaCertificate);
+        return new Observer(host, port, name, certificate, root);
     }
 
     private MqttClientOptions Options() => new MqttClientOptionsBuilder()
-        .WithTcpServer(EndToEndFixture.Host, _fx.Ports.PrimaryMqtts)
+        .WithTcpServer(_host, _port)
         .WithClientId(Name)
         .WithProtocolVersion(MqttProtocolVersion.V311)
         .WithCleanSession(false)
         .WithTimeout(TimeSpan.FromSeconds(10))
         .WithTlsOptions(t => t.UseTls()
-            .WithTargetHost(EndToEndFixture.Host)
+            .WithTargetHost(_host)
             .WithSslProtocols(SslProtocols.Tls12)
             .WithClientCertificates([_certificate])
             .WithCertificateValidationHandler(e => MqttTestClient.ValidateServer(e.Certificate, e.Chain, e.SslPolicyErrors, _root)))
