@@ -77,13 +77,13 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
     /// <summary>esp_image_verify on a partition: null when the image would not load.</summary>
     internal static AppImageInfo? VerifyImage(PartitionView partition)
     {
-        byte[] contents = new byte[partition.Size];
+        byte[] contents = GC.AllocateUninitializedArray<byte>(partition.Size);
         partition.Read(0, contents);
         if (contents[0] != AppImageHeader.ImageMagic)
             return null;
         try
         {
-            AppImageInfo info = AppImageInfo.Parse(contents);
+            AppImageInfo info = AppImageInfo.ParseOwned(contents);
             return info.IsValid && info.Header.ChipId == AppImageHeader.Esp32ChipId ? info : null;
         }
         catch (Esp32FormatException)

@@ -12,14 +12,16 @@ namespace IotDevice.Host.Adapters;
 /// <see cref="IRangeDownloader"/> on .NET's HttpClient: HTTPS only, TLS 1.2 or 1.3, the server certificate
 /// must chain to the pinned fleet root (custom root trust, not the OS store) and carry the URL's host name;
 /// <c>Range: bytes=N-</c> with <c>If-Range: &lt;ETag&gt;</c>; bodies are streamed
-/// (<see cref="HttpCompletionOption.ResponseHeadersRead"/>), never buffered. Each download is its own
-/// connection (<c>Connection: close</c>, no pooling), counted in <see cref="TlsSessionCounter"/> while open.
+/// (<see cref="HttpCompletionOption.ResponseHeadersRead"/>), never buffered. At most one connection, kept alive
+/// from one request to the next (the manifest, the signature and both parts of an update cost one TLS handshake,
+/// not four) until <see cref="CloseConnections"/>; a response given up before its end closes the connection
+/// instead of draining it. Connections are counted in <see cref="TlsSessionCounter"/> while open.
 /// </summary>
 public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
 {
     private readonly X509Certificate2 _root;
-    private readonly HttpClient _client;
     private readonly HashSet<IDownloadStream> _open = [];
+    private HttpClient _client;
 
     /// <param name="pinnedRoot">The fleet root CA (<c>pki/root-ca.pem</c>).</param>
     /// <param name="readTimeout">Bound of each header wait and each body read.</param>
@@ -27,11 +29,20 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     {
         _root = pinnedRoot ?? throw new ArgumentNullException(nameof(pinnedRoot));
         ReadTimeout = readTimeout ?? TimeSpan.FromSeconds(30);
+        _client = CreateClient();
+    }
+
+    private HttpClient CreateClient()
+    {
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = ConnectCounted,
-            PooledConnectionLifetime = TimeSpan.Zero,
+            // One connection, reused while the server keeps it alive; an idle one goes after a while even if nobody
+            // calls CloseConnections (the updater does, before MQTT comes back).
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = 1,
+            // A body given up early (a reject, a dropped read) closes the connection instead of reading on.
+            MaxResponseDrainSize = 0,
             AllowAutoRedirect = false, // Threat: a redirect is a server choosing another URL; the manifest names the URLs.
             AutomaticDecompression = DecompressionMethods.None, // byte ranges are of the stored bytes
             UseProxy = false,
@@ -44,7 +55,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
                 RemoteCertificateValidationCallback = ValidateServer,
             },
         };
-        _client = new HttpClient(handler) { Timeout = ReadTimeout };
+        return new HttpClient(handler) { Timeout = ReadTimeout };
     }
 
     public TimeSpan ReadTimeout { get; }
@@ -59,7 +70,6 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             throw new ArgumentException($"only https URLs are downloaded, not '{uri.Scheme}'", nameof(url));
 
         var request = new HttpRequestMessage(HttpMethod.Get, uri) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        request.Headers.ConnectionClose = true;
         if (offset > 0)
         {
             request.Headers.Range = new RangeHeaderValue(offset, null);
@@ -160,14 +170,28 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     }
 
     /// <summary>Closes every download still open (a firmware reset or power loss drops them) and the client.</summary>
+    /// <summary>Closes every open download and the kept-alive connection (the handler is replaced by a fresh one).</summary>
+    public void CloseConnections()
+    {
+        CloseOpenStreams();
+        HttpClient old = _client;
+        _client = CreateClient();
+        old.Dispose();
+    }
+
     public void Dispose()
+    {
+        CloseOpenStreams();
+        _client.Dispose();
+    }
+
+    private void CloseOpenStreams()
     {
         IDownloadStream[] open;
         lock (_open)
             open = [.. _open];
         foreach (var stream in open)
             stream.Dispose();
-        _client.Dispose();
     }
 
     /// <summary>The connection under one TLS session; counts as open until disposed (once).</summary>
@@ -222,6 +246,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     private sealed class HttpDownloadStream(HttpResponseMessage response, Stream body, int total, int start, string? etag, TimeSpan timeout, Action<IDownloadStream> closed) : IDownloadStream
     {
         private bool _disposed;
+        private CancellationTokenSource _timeout = new();
 
         public int TotalLength { get; } = total;
 
@@ -234,11 +259,17 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (Position >= TotalLength)
                 return 0;
-            using var cts = new CancellationTokenSource(timeout);
+            // One timer per stream, re-armed per read (not a new CancellationTokenSource per 4 KB).
+            if (!_timeout.TryReset())
+            {
+                _timeout.Dispose();
+                _timeout = new CancellationTokenSource();
+            }
+            _timeout.CancelAfter(timeout);
             int n;
             try
             {
-                n = body.ReadAsync(buffer.AsMemory(offset, count), cts.Token).AsTask().GetAwaiter().GetResult();
+                n = body.ReadAsync(buffer.AsMemory(offset, count), _timeout.Token).AsTask().GetAwaiter().GetResult();
             }
             catch (OperationCanceledException e)
             {
@@ -255,6 +286,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             if (_disposed)
                 return;
             _disposed = true;
+            _timeout.Dispose();
             body.Dispose();
             response.Dispose();
             closed(this);
