@@ -105,6 +105,17 @@ public sealed class AppImageInfo
     public static AppImageInfo ParseOwned(byte[] image, long? partitionSize = null) =>
         Parse(image ?? throw new ArgumentNullException(nameof(image)), partitionSize, owned: image);
 
+    /// <summary>
+    /// <see cref="ParseOwned(byte[], long?)"/> of the first <paramref name="length"/> bytes of <paramref name="image"/>
+    /// (a rented buffer may be longer): valid only while the caller keeps <paramref name="image"/> unchanged.
+    /// </summary>
+    public static AppImageInfo ParseOwned(byte[] image, int length, long? partitionSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)length, (uint)image.Length, nameof(length));
+        return Parse(image.AsSpan(0, length), partitionSize, owned: image);
+    }
+
     private static AppImageInfo Parse(ReadOnlySpan<byte> image, long? partitionSize, byte[]? owned)
     {
         if (image.Length < AppImageHeader.Size)
