@@ -12,7 +12,8 @@ namespace NfBuild.Tests.Benchmarks;
 /// `curl -s --cacert root-ca.pem -o /dev/null app.bin -o /dev/null deploy.bin` of the same two files from the same
 /// server (one curl process, one connection), measured in the same run. The OTA figure is the device's streaming
 /// phase, from MQTT closed (manifest and signature fetched and verified, both parts streamed and hashed, image
-/// verified) to MQTT reopened; command-to-reboot and command-to-confirmed are printed beside it. Goal: ratio ≤ 1.5;
+/// verified) to MQTT reopened; command-to-reboot and command-to-confirmed are printed beside it. The first update is a
+/// warm-up (JIT of the .NET side) and not counted. Goal: ratio ≤ 1.5;
 /// the test asserts the update happened and prints the figures.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
