@@ -36,7 +36,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     {
         var handler = new SocketsHttpHandler
         {
-            ConnectCallback = ConnectCounted,
+            ConnectCallback = ConnectCountedAsync,
             // One connection, reused while the server keeps it alive; an idle one goes after a while even if nobody
             // calls CloseConnections (the updater does, before MQTT comes back).
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
@@ -148,13 +148,24 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
         return top.RawDataMemory.Span.SequenceEqual(_root.RawDataMemory.Span);
     }
 
-    private static async ValueTask<Stream> ConnectCounted(SocketsHttpConnectionContext context, CancellationToken token)
+    private int _connectionsOpened;
+    private int _openConnections;
+
+    /// <summary>TCP/TLS connections this downloader opened so far (a kept-alive one counts once).</summary>
+    public int ConnectionsOpened => Volatile.Read(ref _connectionsOpened);
+
+    /// <summary>Connections of this downloader open now (in use or kept alive).</summary>
+    public int OpenConnections => Volatile.Read(ref _openConnections);
+
+    private async ValueTask<Stream> ConnectCountedAsync(SocketsHttpConnectionContext context, CancellationToken token)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
-            return new CountedStream(new NetworkStream(socket, ownsSocket: true));
+            Interlocked.Increment(ref _connectionsOpened);
+            Interlocked.Increment(ref _openConnections);
+            return new CountedStream(new NetworkStream(socket, ownsSocket: true), () => Interlocked.Decrement(ref _openConnections));
         }
         catch
         {
@@ -198,11 +209,13 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     private sealed class CountedStream : Stream
     {
         private readonly Stream _inner;
+        private readonly Action _onClose;
         private int _closed;
 
-        public CountedStream(Stream inner)
+        public CountedStream(Stream inner, Action onClose)
         {
             _inner = inner;
+            _onClose = onClose;
             TlsSessionCounter.Opened();
         }
 
@@ -228,6 +241,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             {
                 _inner.Dispose();
                 TlsSessionCounter.Closed();
+                _onClose();
             }
             base.Dispose(disposing);
         }
@@ -238,6 +252,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             {
                 await _inner.DisposeAsync().ConfigureAwait(false);
                 TlsSessionCounter.Closed();
+                _onClose();
             }
             await base.DisposeAsync().ConfigureAwait(false);
         }
