@@ -33,6 +33,11 @@ namespace IotDevice.Device
             _timeoutMs = timeoutMs;
         }
 
+        /// <summary>Nothing to close: KeepAlive is off, so each download's TLS session ends when its stream is disposed.</summary>
+        public void CloseConnections()
+        {
+        }
+
         public IDownloadStream OpenAt(string url, int offset, string ifRange)
         {
             if (url == null)

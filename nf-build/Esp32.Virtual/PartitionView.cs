@@ -1,3 +1,4 @@
+using System.Buffers;
 using Esp32.Formats.FlashEncryption;
 using Esp32.Formats.Flash;
 using Esp32.Formats.PartitionTable;
@@ -46,10 +47,24 @@ public sealed class PartitionView : IFlashIo
         // The cache decrypts whole 16-byte blocks; an unaligned read is served from the covering blocks.
         int start = address & ~15;
         int end = (address + destination.Length + 15) & ~15;
-        var buffer = new byte[end - start];
-        _chip.Read(start, buffer);
-        _cipher.DecryptInPlace(start, buffer);
-        buffer.AsSpan(address - start, destination.Length).CopyTo(destination);
+        if (start == address && end - start == destination.Length)
+        {
+            _chip.Read(address, destination);
+            _cipher.DecryptInPlace(address, destination);
+            return;
+        }
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(end - start);
+        try
+        {
+            Span<byte> blocks = buffer.AsSpan(0, end - start);
+            _chip.Read(start, blocks);
+            _cipher.DecryptInPlace(start, blocks);
+            blocks.Slice(address - start, destination.Length).CopyTo(destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true); // plaintext
+        }
     }
 
     public void Write(int offset, ReadOnlySpan<byte> data)
@@ -65,8 +80,18 @@ public sealed class PartitionView : IFlashIo
         // esp_flash_write_encrypted: the hardware encrypts 16-byte-aligned blocks only.
         if (address % 16 != 0 || data.Length % 16 != 0)
             throw new ArgumentException($"encrypted write to {Entry.Name} at +0x{offset:X} ({data.Length} bytes) is not 16-byte aligned (ESP_ERR_INVALID_ARG)");
-        byte[] cipherText = _cipher.Encrypt(address, data);
-        _chip.Write(address, cipherText);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(data.Length);
+        try
+        {
+            Span<byte> cipherText = buffer.AsSpan(0, data.Length);
+            data.CopyTo(cipherText);
+            _cipher.EncryptInPlace(address, cipherText);
+            _chip.Write(address, cipherText);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
     }
 
     public void Erase(int offset, int length)

@@ -77,18 +77,44 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
     /// <summary>esp_image_verify on a partition: null when the image would not load.</summary>
     internal static AppImageInfo? VerifyImage(PartitionView partition)
     {
-        byte[] contents = new byte[partition.Size];
+        byte[] contents = GC.AllocateUninitializedArray<byte>(partition.Size);
         partition.Read(0, contents);
         if (contents[0] != AppImageHeader.ImageMagic)
             return null;
         try
         {
-            AppImageInfo info = AppImageInfo.Parse(contents);
+            AppImageInfo info = AppImageInfo.ParseOwned(contents);
             return info.IsValid && info.Header.ChipId == AppImageHeader.Esp32ChipId ? info : null;
         }
         catch (Esp32FormatException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// esp_image_verify where only the verdict is needed (esp_ota_end, esp_ota_set_boot_partition, the rollback
+    /// target check): the same checks as <see cref="VerifyImage"/>, every byte of the partition read and decrypted,
+    /// through a pooled buffer instead of a new 1.6 MB array per call.
+    /// </summary>
+    internal static bool ImageVerifies(PartitionView partition)
+    {
+        byte[] contents = System.Buffers.ArrayPool<byte>.Shared.Rent(partition.Size);
+        try
+        {
+            partition.Read(0, contents.AsSpan(0, partition.Size));
+            if (contents[0] != AppImageHeader.ImageMagic)
+                return false;
+            AppImageInfo info = AppImageInfo.ParseOwned(contents, partition.Size);
+            return info.IsValid && info.Header.ChipId == AppImageHeader.Esp32ChipId;
+        }
+        catch (Esp32FormatException)
+        {
+            return false;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(contents, clearArray: true); // decrypted firmware
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class VirtualOta(VirtualEsp32 device)
     {
         RollbackEnabled = device.Settings.AppRollback,
         IsSecureVersionAllowed = device.Settings.AntiRollback
-            ? slot => ImageIn(slot)?.Description is { } d && device.Efuses.CheckSecureVersion(d.SecureVersion)
+            ? slot => DescriptionIn(slot) is { } d && device.Efuses.CheckSecureVersion(d.SecureVersion)
             : null,
     };
 
@@ -45,7 +45,7 @@ public sealed class VirtualOta(VirtualEsp32 device)
     /// <summary>esp_ota_set_boot_partition: validates the image, then selects the slot (state NEW with rollback).</summary>
     public OtaError SetBootPartition(int otaSlot)
     {
-        var result = OtaData.SetBootPartition(Layout, AppSlot.Ota(otaSlot), slot => ImageIn(slot) is not null, Options);
+        var result = OtaData.SetBootPartition(Layout, AppSlot.Ota(otaSlot), ImageVerifies, Options);
         if (result.ErasesTargetPartition)
         {
             var partition = SlotPartition(otaSlot);
@@ -58,7 +58,7 @@ public sealed class VirtualOta(VirtualEsp32 device)
     public OtaError MarkAppValidCancelRollback()
     {
         var result = OtaData.MarkAppValidCancelRollback(Layout, Options);
-        if (result.Error == OtaError.Ok && device.Settings.AntiRollback && device.RunningSlot is { } slot && ImageIn(slot)?.Description is { } d)
+        if (result.Error == OtaError.Ok && device.Settings.AntiRollback && device.RunningSlot is { } slot && DescriptionIn(slot) is { } d)
             device.Efuses.UpdateSecureVersion(d.SecureVersion);
         return result.Error;
     }
@@ -66,10 +66,24 @@ public sealed class VirtualOta(VirtualEsp32 device)
     /// <summary>esp_ota_mark_app_invalid_rollback_and_reboot: marks the running image invalid and reboots.</summary>
     public (OtaError Error, BootReport? Boot) MarkAppInvalidRollbackAndReboot()
     {
-        var result = OtaData.MarkAppInvalidRollback(Layout, slot => ImageIn(slot) is not null, Options);
+        var result = OtaData.MarkAppInvalidRollback(Layout, ImageVerifies, Options);
         return result.Error == OtaError.Ok ? (result.Error, device.Reboot()) : (result.Error, null);
     }
 
-    private AppImageInfo? ImageIn(AppSlot slot) =>
-        slot.IsFactory || slot.IsTest ? null : VirtualBootloader.VerifyImage(SlotPartition(slot.OtaIndex));
+    private bool ImageVerifies(AppSlot slot) =>
+        !slot.IsFactory && !slot.IsTest && VirtualBootloader.ImageVerifies(SlotPartition(slot.OtaIndex));
+
+    /// <summary>
+    /// esp_ota_get_partition_description (bootloader_common_get_partition_description): the esp_app_desc_t after the
+    /// image and first segment headers, read through the cache, its magic word checked; the image itself is not
+    /// verified here (the calls that need that verify it separately).
+    /// </summary>
+    private AppDescription? DescriptionIn(AppSlot slot)
+    {
+        if (slot.IsFactory || slot.IsTest)
+            return null;
+        Span<byte> head = stackalloc byte[AppDescription.ImageOffset + AppDescription.Size];
+        SlotPartition(slot.OtaIndex).Read(0, head);
+        return AppDescription.TryRead(head[AppDescription.ImageOffset..]);
+    }
 }

@@ -36,6 +36,14 @@ public sealed class VirtualDeviceRunner : IDisposable
     /// <summary>How long the main loop sleeps between ticks (the board's loop also yields between passes).</summary>
     public const int TickIntervalMs = 10;
 
+    /// <summary>
+    /// esp_app_desc_t.project_name of a nanoCLR build whose network never comes up (a broken Wi-Fi driver, say). The
+    /// virtual device runs the same core whatever the image holds, so it models that firmware: booted from such an
+    /// image, the application never gets the network, and the self-test of a new pair holding it fails as it would on
+    /// the board. The failure lives in the booted bytes (tests build the image so), not in a switch of the runner.
+    /// </summary>
+    public const string NoNetworkProjectName = "nanoCLR-no-network";
+
     private readonly Action<string> _log;
     private readonly string? _fleetDirectory;
     private MqttNetSession? _session;
@@ -147,7 +155,10 @@ public sealed class VirtualDeviceRunner : IDisposable
             new CallbackRebooter(reason => _log("reboot: " + reason)), log, BuildTime(slot), boot.RunningVersion, slot.OtaIndex, ota,
             ConnectionSettings ?? new ConnectionSettings(), RenewalPolicyFactory?.Invoke() ?? new RenewalPolicy(), RenewalTimeoutMs,
             OtaSettingsFactory?.Invoke(OtaPlatform.DefaultBoard, boot.RunningVersion));
-        Application.NetworkUp = true; // the host's network; Wi-Fi association is the board's adapter's business
+        bool brokenNetwork = BootedDescription(slot)?.ProjectName == NoNetworkProjectName;
+        if (brokenNetwork)
+            _log($"firmware {NoNetworkProjectName}: the network never comes up");
+        Application.NetworkUp = !brokenNetwork; // the host's network; Wi-Fi association is the board's adapter's business
         return Identity;
     }
 
@@ -200,13 +211,19 @@ public sealed class VirtualDeviceRunner : IDisposable
     /// <summary>esp_app_desc_t's build date and time of the booted app, from the flash.</summary>
     private DateTime BuildTime(AppSlot slot)
     {
+        var description = BootedDescription(slot);
+        return description is null ? DateTime.MinValue : AppBuildTime.Parse(description.Date, description.Time) ?? DateTime.MinValue;
+    }
+
+    /// <summary>esp_app_get_description of the booted app, from the flash.</summary>
+    private AppDescription? BootedDescription(AppSlot slot)
+    {
         PartitionView partition = Device.OpenPartition("ota_" + slot.OtaIndex);
         // esp_app_desc_t is the start of the first segment's data (image header 24 bytes + segment header 8 bytes),
         // as esp_app_get_description reads it: the bootloader already verified the whole image.
         byte[] head = new byte[0x20 + 256];
         partition.Read(0, head);
-        var description = AppDescription.TryRead(head.AsSpan(0x20));
-        return description is null ? DateTime.MinValue : AppBuildTime.Parse(description.Date, description.Time) ?? DateTime.MinValue;
+        return AppDescription.TryRead(head.AsSpan(0x20));
     }
 
     private void ApplyFleetEndpoints(string fleetDirectory)

@@ -17,6 +17,12 @@ namespace IotDevice.Tests.Core.Fakes
 
         public int Restores { get; private set; }
 
+        /// <summary>When set: open streams plus kept-alive connections (not yet closed) at the last RestoreNetwork.</summary>
+        public FakeRangeDownloader Downloader { get; set; }
+
+        /// <summary>Whether the downloader still had a connection open when MQTT was restored (it must not).</summary>
+        public bool HttpsOpenAtRestore { get; private set; }
+
         /// <summary>Every word reported, comma separated, in order.</summary>
         public string Words { get; private set; }
 
@@ -31,6 +37,8 @@ namespace IotDevice.Tests.Core.Fakes
         public void RestoreNetwork()
         {
             Restores++;
+            if (Downloader != null && (Downloader.OpenStreams > 0 || Downloader.Opens > Downloader.ClosedAt))
+                HttpsOpenAtRestore = true;
             MqttOpen = true;
         }
 

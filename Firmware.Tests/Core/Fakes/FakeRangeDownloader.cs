@@ -95,6 +95,18 @@ namespace IotDevice.Tests.Core.Fakes
             return new Stream(this, url, body, offset, etag);
         }
 
+        /// <summary>How often the updater closed the kept-alive connection.</summary>
+        public int Closes { get; private set; }
+
+        /// <summary>The value of <see cref="Opens"/> at the last CloseConnections (the kept-alive connection is gone).</summary>
+        public int ClosedAt { get; private set; }
+
+        public void CloseConnections()
+        {
+            Closes++;
+            ClosedAt = Opens;
+        }
+
         internal bool TakeDrop(string url, int from, int to)
         {
             for (int i = 0; i < _drops.Count; i++)

@@ -24,6 +24,7 @@ namespace IotDevice.Tests.Core.Fakes
             Clock = new FakeClock(new DateTime(2026, 3, 1, 12, 0, 0));
             Server = new FakeRangeDownloader();
             OtaHost = new FakeOtaHost();
+            OtaHost.Downloader = Server;
             Log = new FakeLog();
             PublicKey = TestPki.Der(TestPki.Key1PublicKeyInfo);
             Store.Seed(OtaStoreKeys.ReleasePublicKey, Pem.Encode(PublicKey, "PUBLIC KEY"));

@@ -39,6 +39,7 @@ namespace IotDevice.Tests.Core.Updates
             Assert.IsTrue(rig.OtaHost.MqttOpen);
             Assert.AreEqual(1, rig.Server.MaxOpenStreams, "one HTTPS session at a time");
             Assert.AreEqual(0, rig.Server.OpenStreams);
+            Assert.IsFalse(rig.OtaHost.HttpsOpenAtRestore, "the kept-alive HTTPS connection is closed before MQTT comes back");
             // booted into the new pair, on trial
             Assert.AreEqual(1, rig.Slots.RunningSlot);
             Assert.AreEqual((int)OtaImageState.PendingVerify, (int)rig.Slots.RunningState);

@@ -15,5 +15,13 @@ namespace IotDevice.Core.Platform
         /// than silently restart at 0; so does any status other than 200 (offset 0) or 206.
         /// </summary>
         IDownloadStream OpenAt(string url, int offset, string ifRange);
+
+        /// <summary>
+        /// Closes the connection kept alive between requests (esp_http_client_cleanup). The adapter may keep one
+        /// TLS connection open across the manifest, signature and part requests of an update (one handshake, not
+        /// four); the updater calls this before it gives the network back to MQTT, so that only one TLS session
+        /// is ever open. Idempotent.
+        /// </summary>
+        void CloseConnections();
     }
 }

@@ -863,6 +863,8 @@ namespace IotDevice.Core.Updates
             if (_networkReleased)
             {
                 _networkReleased = false;
+                // Threat: none (resource limit): the kept-alive HTTPS connection goes before MQTT comes back.
+                _downloader.CloseConnections();
                 _host.RestoreNetwork();
             }
         }

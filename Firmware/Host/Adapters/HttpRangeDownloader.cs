@@ -12,14 +12,16 @@ namespace IotDevice.Host.Adapters;
 /// <see cref="IRangeDownloader"/> on .NET's HttpClient: HTTPS only, TLS 1.2 or 1.3, the server certificate
 /// must chain to the pinned fleet root (custom root trust, not the OS store) and carry the URL's host name;
 /// <c>Range: bytes=N-</c> with <c>If-Range: &lt;ETag&gt;</c>; bodies are streamed
-/// (<see cref="HttpCompletionOption.ResponseHeadersRead"/>), never buffered. Each download is its own
-/// connection (<c>Connection: close</c>, no pooling), counted in <see cref="TlsSessionCounter"/> while open.
+/// (<see cref="HttpCompletionOption.ResponseHeadersRead"/>), never buffered. At most one connection, kept alive
+/// from one request to the next (the manifest, the signature and both parts of an update cost one TLS handshake,
+/// not four) until <see cref="CloseConnections"/>; a response given up before its end closes the connection
+/// instead of draining it. Connections are counted in <see cref="TlsSessionCounter"/> while open.
 /// </summary>
 public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
 {
     private readonly X509Certificate2 _root;
-    private readonly HttpClient _client;
     private readonly HashSet<IDownloadStream> _open = [];
+    private HttpClient _client;
 
     /// <param name="pinnedRoot">The fleet root CA (<c>pki/root-ca.pem</c>).</param>
     /// <param name="readTimeout">Bound of each header wait and each body read.</param>
@@ -27,11 +29,20 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     {
         _root = pinnedRoot ?? throw new ArgumentNullException(nameof(pinnedRoot));
         ReadTimeout = readTimeout ?? TimeSpan.FromSeconds(30);
+        _client = CreateClient();
+    }
+
+    private HttpClient CreateClient()
+    {
         var handler = new SocketsHttpHandler
         {
-            ConnectCallback = ConnectCounted,
-            PooledConnectionLifetime = TimeSpan.Zero,
+            ConnectCallback = ConnectCountedAsync,
+            // One connection, reused while the server keeps it alive; an idle one goes after a while even if nobody
+            // calls CloseConnections (the updater does, before MQTT comes back).
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = 1,
+            // A body given up early (a reject, a dropped read) closes the connection instead of reading on.
+            MaxResponseDrainSize = 0,
             AllowAutoRedirect = false, // Threat: a redirect is a server choosing another URL; the manifest names the URLs.
             AutomaticDecompression = DecompressionMethods.None, // byte ranges are of the stored bytes
             UseProxy = false,
@@ -44,7 +55,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
                 RemoteCertificateValidationCallback = ValidateServer,
             },
         };
-        _client = new HttpClient(handler) { Timeout = ReadTimeout };
+        return new HttpClient(handler) { Timeout = ReadTimeout };
     }
 
     public TimeSpan ReadTimeout { get; }
@@ -59,7 +70,6 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             throw new ArgumentException($"only https URLs are downloaded, not '{uri.Scheme}'", nameof(url));
 
         var request = new HttpRequestMessage(HttpMethod.Get, uri) { Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        request.Headers.ConnectionClose = true;
         if (offset > 0)
         {
             request.Headers.Range = new RangeHeaderValue(offset, null);
@@ -138,13 +148,24 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
         return top.RawDataMemory.Span.SequenceEqual(_root.RawDataMemory.Span);
     }
 
-    private static async ValueTask<Stream> ConnectCounted(SocketsHttpConnectionContext context, CancellationToken token)
+    private int _connectionsOpened;
+    private int _openConnections;
+
+    /// <summary>TCP/TLS connections this downloader opened so far (a kept-alive one counts once).</summary>
+    public int ConnectionsOpened => Volatile.Read(ref _connectionsOpened);
+
+    /// <summary>Connections of this downloader open now (in use or kept alive).</summary>
+    public int OpenConnections => Volatile.Read(ref _openConnections);
+
+    private async ValueTask<Stream> ConnectCountedAsync(SocketsHttpConnectionContext context, CancellationToken token)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
-            return new CountedStream(new NetworkStream(socket, ownsSocket: true));
+            Interlocked.Increment(ref _connectionsOpened);
+            Interlocked.Increment(ref _openConnections);
+            return new CountedStream(new NetworkStream(socket, ownsSocket: true), () => Interlocked.Decrement(ref _openConnections));
         }
         catch
         {
@@ -160,25 +181,41 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     }
 
     /// <summary>Closes every download still open (a firmware reset or power loss drops them) and the client.</summary>
+    /// <summary>Closes every open download and the kept-alive connection (the handler is replaced by a fresh one).</summary>
+    public void CloseConnections()
+    {
+        CloseOpenStreams();
+        HttpClient old = _client;
+        _client = CreateClient();
+        old.Dispose();
+    }
+
     public void Dispose()
+    {
+        CloseOpenStreams();
+        _client.Dispose();
+    }
+
+    private void CloseOpenStreams()
     {
         IDownloadStream[] open;
         lock (_open)
             open = [.. _open];
         foreach (var stream in open)
             stream.Dispose();
-        _client.Dispose();
     }
 
     /// <summary>The connection under one TLS session; counts as open until disposed (once).</summary>
     private sealed class CountedStream : Stream
     {
         private readonly Stream _inner;
+        private readonly Action _onClose;
         private int _closed;
 
-        public CountedStream(Stream inner)
+        public CountedStream(Stream inner, Action onClose)
         {
             _inner = inner;
+            _onClose = onClose;
             TlsSessionCounter.Opened();
         }
 
@@ -204,6 +241,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             {
                 _inner.Dispose();
                 TlsSessionCounter.Closed();
+                _onClose();
             }
             base.Dispose(disposing);
         }
@@ -214,6 +252,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             {
                 await _inner.DisposeAsync().ConfigureAwait(false);
                 TlsSessionCounter.Closed();
+                _onClose();
             }
             await base.DisposeAsync().ConfigureAwait(false);
         }
@@ -222,6 +261,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     private sealed class HttpDownloadStream(HttpResponseMessage response, Stream body, int total, int start, string? etag, TimeSpan timeout, Action<IDownloadStream> closed) : IDownloadStream
     {
         private bool _disposed;
+        private CancellationTokenSource _timeout = new();
 
         public int TotalLength { get; } = total;
 
@@ -234,11 +274,17 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (Position >= TotalLength)
                 return 0;
-            using var cts = new CancellationTokenSource(timeout);
+            // One timer per stream, re-armed per read (not a new CancellationTokenSource per 4 KB).
+            if (!_timeout.TryReset())
+            {
+                _timeout.Dispose();
+                _timeout = new CancellationTokenSource();
+            }
+            _timeout.CancelAfter(timeout);
             int n;
             try
             {
-                n = body.ReadAsync(buffer.AsMemory(offset, count), cts.Token).AsTask().GetAwaiter().GetResult();
+                n = body.ReadAsync(buffer.AsMemory(offset, count), _timeout.Token).AsTask().GetAwaiter().GetResult();
             }
             catch (OperationCanceledException e)
             {
@@ -255,6 +301,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             if (_disposed)
                 return;
             _disposed = true;
+            _timeout.Dispose();
             body.Dispose();
             response.Dispose();
             closed(this);

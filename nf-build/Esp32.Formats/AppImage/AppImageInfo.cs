@@ -96,7 +96,27 @@ public sealed class AppImageInfo
     /// (<c>process_appended_hash_and_sig</c>: "Image length … doesn't fit in partition length …").</param>
     /// <exception cref="Esp32FormatException">Truncated data, wrong magic, more than 16 segments, a segment
     /// length that is not a multiple of 4 or not below 16 MB, or a segment running past the end.</exception>
-    public static AppImageInfo Parse(ReadOnlySpan<byte> image, long? partitionSize = null)
+    public static AppImageInfo Parse(ReadOnlySpan<byte> image, long? partitionSize = null) => Parse(image, partitionSize, owned: null);
+
+    /// <summary>
+    /// <see cref="Parse(ReadOnlySpan{byte}, long?)"/> without copying: the segments refer to <paramref name="image"/>,
+    /// which the caller hands over and must not change afterwards (a partition just read for verification).
+    /// </summary>
+    public static AppImageInfo ParseOwned(byte[] image, long? partitionSize = null) =>
+        Parse(image ?? throw new ArgumentNullException(nameof(image)), partitionSize, owned: image);
+
+    /// <summary>
+    /// <see cref="ParseOwned(byte[], long?)"/> of the first <paramref name="length"/> bytes of <paramref name="image"/>
+    /// (a rented buffer may be longer): valid only while the caller keeps <paramref name="image"/> unchanged.
+    /// </summary>
+    public static AppImageInfo ParseOwned(byte[] image, int length, long? partitionSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)length, (uint)image.Length, nameof(length));
+        return Parse(image.AsSpan(0, length), partitionSize, owned: image);
+    }
+
+    private static AppImageInfo Parse(ReadOnlySpan<byte> image, long? partitionSize, byte[]? owned)
     {
         if (image.Length < AppImageHeader.Size)
             throw new Esp32FormatException($"app image is truncated: {image.Length} bytes, shorter than the {AppImageHeader.Size}-byte header");
@@ -106,7 +126,7 @@ public sealed class AppImageInfo
         if (header.SegmentCount > AppImageHeader.MaxSegments)
             throw new Esp32FormatException($"app image segment count {header.SegmentCount} (offset 1) exceeds max {AppImageHeader.MaxSegments}");
 
-        byte[] copy = image.ToArray();
+        byte[] copy = owned ?? image.ToArray();
         var segments = new List<AppImageSegment>();
         var problems = new List<string>();
         int position = AppImageHeader.Size;
@@ -124,7 +144,7 @@ public sealed class AppImageInfo
                 throw new Esp32FormatException(
                     $"app image segment {i} at offset 0x{position:X} (load 0x{loadAddress:X8}, length 0x{dataLength:X}) runs past the end of the image (0x{image.Length:X} bytes)");
             var segment = new AppImageSegment(i, loadAddress, position, copy.AsMemory(dataOffset, (int)dataLength));
-            foreach (byte b in segment.Data.Span) checksum ^= b;
+            checksum ^= XorOfBytes(segment.Data.Span);
 
             // verify_segment_header: a flash-mapped segment must sit at the same offset within a 64 KB MMU page in the file as in memory.
             if (segment.IsFlashMapped && dataOffset % Esp32MemoryMap.MmuPageSize != loadAddress % Esp32MemoryMap.MmuPageSize)
@@ -168,5 +188,20 @@ public sealed class AppImageInfo
             : null;
 
         return new AppImageInfo(header, segments, checksumOffset, storedChecksum, checksum, storedSha, computedSha, description, length, problems);
+    }
+
+    /// <summary>All bytes XORed together (the image checksum's fold), a vector at a time: XOR is associative.</summary>
+    private static byte XorOfBytes(ReadOnlySpan<byte> data)
+    {
+        var acc = System.Numerics.Vector<byte>.Zero;
+        int i = 0;
+        for (; i <= data.Length - System.Numerics.Vector<byte>.Count; i += System.Numerics.Vector<byte>.Count)
+            acc ^= new System.Numerics.Vector<byte>(data[i..]);
+        byte x = 0;
+        for (int lane = 0; lane < System.Numerics.Vector<byte>.Count; lane++)
+            x ^= acc[lane];
+        for (; i < data.Length; i++)
+            x ^= data[i];
+        return x;
     }
 }

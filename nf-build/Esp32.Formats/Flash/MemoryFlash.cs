@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Esp32.Formats.Flash;
 
 /// <summary>
@@ -38,8 +40,13 @@ public sealed class MemoryFlash : IFlashIo
     public void Write(int offset, ReadOnlySpan<byte> data)
     {
         CheckRange(offset, data.Length);
-        for (int i = 0; i < data.Length; i++)
-            _bytes[offset + i] &= data[i];
+        // NOR programming only clears bits: new = old AND data (vectorised; same result as the byte loop).
+        Span<byte> target = _bytes.AsSpan(offset, data.Length);
+        int i = 0;
+        for (; i <= target.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            (new Vector<byte>(target[i..]) & new Vector<byte>(data[i..])).CopyTo(target[i..]);
+        for (; i < target.Length; i++)
+            target[i] &= data[i];
     }
 
     public void Erase(int offset, int length)

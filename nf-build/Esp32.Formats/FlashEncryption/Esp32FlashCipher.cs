@@ -149,12 +149,23 @@ public sealed class Esp32FlashCipher : IDisposable
     private static void Transform(IFlashBlockAes aes, ReadOnlySpan<ulong> key, ulong[] masks, int flashAddress, Span<byte> data, bool encryptFlash)
     {
         Span<byte> blockKey = stackalloc byte[32];
+        Span<byte> blockKeys4 = stackalloc byte[32 * AesNiFlashBlockAes.Lanes];
+        var lanes = aes as AesNiFlashBlockAes;
         try
         {
             int pos = 0;
             while (pos < data.Length)
             {
                 int address = flashAddress + pos;
+                if (lanes is not null && (address & 31) == 0 && data.Length - pos >= blockKeys4.Length)
+                {
+                    // AES-NI: four 32-byte key blocks at once (same keys, same operations, interleaved).
+                    for (int lane = 0; lane < AesNiFlashBlockAes.Lanes; lane++)
+                        FlashEncryptionTweak.DeriveBlockKey(key, masks, address + 32 * lane, blockKeys4.Slice(32 * lane, 32));
+                    lanes.Process4(blockKeys4, data.Slice(pos, blockKeys4.Length), encryptFlash);
+                    pos += blockKeys4.Length;
+                    continue;
+                }
                 // A 16-aligned start in the upper half of a 32-byte block gets one 16-byte block with that key.
                 int n = Math.Min(32 - (address & 31), data.Length - pos);
                 FlashEncryptionTweak.DeriveBlockKey(key, masks, address, blockKey);
@@ -165,6 +176,7 @@ public sealed class Esp32FlashCipher : IDisposable
         finally
         {
             CryptographicOperations.ZeroMemory(blockKey);
+            CryptographicOperations.ZeroMemory(blockKeys4);
         }
     }
 

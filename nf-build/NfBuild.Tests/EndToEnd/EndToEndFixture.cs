@@ -53,7 +53,11 @@ public sealed class EndToEndFixture : IAsyncLifetime
     /// <summary>Valid for a year, never runs firmware: sends renewal requests straight over MQTT (RenewalScalingTests).</summary>
     public const string RenewalLoad = "e2e-renewal-load";
     /// <summary>OTA benchmark devices, one per run.</summary>
-    public static readonly string[] OtaBench = ["e2e-ota-bench-1", "e2e-ota-bench-2", "e2e-ota-bench-3"];
+    public static readonly string[] OtaBench = ["e2e-ota-bench-1", "e2e-ota-bench-2", "e2e-ota-bench-3", "e2e-ota-bench-4"];
+    /// <summary>Offered every kind of bad release from the fleet's Apache (OtaRejectMatrixEndToEndTests).</summary>
+    public const string OtaRejects = "e2e-ota-rejects";
+    /// <summary>Installs a release whose self-test fails and rolls back (OtaRollbackEndToEndTests).</summary>
+    public const string OtaRollback = "e2e-ota-rollback";
 
     private readonly ConcurrentQueue<string> _serviceLog = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -104,6 +108,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
         foreach (var id in Bench)
             AddDevice(id, now.AddDays(-1));
         AddDevice(Ota, now.AddYears(1));
+        AddDevice(OtaRejects, now.AddYears(1));
+        AddDevice(OtaRollback, now.AddYears(1));
         foreach (var id in OtaBench)
             AddDevice(id, now.AddYears(1));
         AddDevice(NeverRuns, now.AddYears(1));
@@ -160,13 +166,16 @@ public sealed class EndToEndFixture : IAsyncLifetime
     /// the primary that may only read telemetry and status keys (no writes) and only use its own subscription queues.
     /// Added with rabbitmqctl import_definitions from an owner-only file (the node's environment and cookie).
     /// </summary>
-    public async Task<Observer> NewObserverAsync()
+    public async Task<Observer> NewObserverAsync(string? commandsOf = null)
     {
         string name = $"observer-{Interlocked.Increment(ref _observers)}";
         string queues = $"mqtt-subscription-{name}qos[01]";
-        // Threat (test identity): reads telemetry and status of any device, publishes nothing (write matches no key).
-        await AddPrimaryCertificateUserAsync(name, configure: $"^{queues}$", write: $"^{queues}$", read: $"^(amq\\.topic|{queues})$",
-            topicWrite: "^$", topicRead: "^devices\\.(\\*|[a-z0-9-]{1,32})\\.(telemetry|status)$");
+        // Threat (test identity): reads telemetry and status of any device, publishes nothing (write matches no key),
+        // or, with commandsOf, only that one device's commands (an operator's right, for OTA commands with any URL).
+        string topicWrite = commandsOf is null ? "^$" : $"^devices\\.{commandsOf}\\.commands$";
+        string write = commandsOf is null ? $"^{queues}$" : $"^(amq\\.topic|{queues})$";
+        await AddPrimaryCertificateUserAsync(name, configure: $"^{queues}$", write: write, read: $"^(amq\\.topic|{queues})$",
+            topicWrite: topicWrite, topicRead: "^devices\\.(\\*|[a-z0-9-]{1,32})\\.(telemetry|status)$");
         return Observer.Create(this, name);
     }
 

@@ -19,11 +19,11 @@ public sealed record OtaRun(TimeSpan CommandToHeld, TimeSpan Download, TimeSpan 
 public static class OtaEndToEnd
 {
     /// <summary>
-    /// `release create` (app = an ESP32 image with esp_app_desc_t version/secure_version 0, <paramref name="appBytes"/>
+    /// `release create` (app = an ESP32 image with esp_app_desc_t version/secure_version 0 and <paramref name="projectName"/>, <paramref name="appBytes"/>
     /// of code; deploy = <paramref name="deployBytes"/> of managed code) with the base URL of the fleet's Apache, then
     /// `release publish` into its document root.
     /// </summary>
-    public static async Task<PublishedRelease> CreateAndPublishAsync(EndToEndFixture fx, string version, int appBytes, int deployBytes)
+    public static async Task<PublishedRelease> CreateAndPublishAsync(EndToEndFixture fx, string version, int appBytes, int deployBytes, string projectName = "nanoCLR")
     {
         await fx.FirmwareServerAsync();
         return CreateAndPublish(fx.Root, fx.FirmwareBaseUrl, version, appBytes, deployBytes);
@@ -36,7 +36,7 @@ public static class OtaEndToEnd
         Directory.CreateDirectory(work);
         var code = new byte[appBytes];
         new Random(version.GetHashCode()).NextBytes(code);
-        byte[] app = new AppImageBuilder(new AppDescription { Version = version, SecureVersion = 0, ProjectName = "nanoCLR", IdfVersion = "v5.5.1" })
+        byte[] app = new AppImageBuilder(new AppDescription { Version = version, SecureVersion = 0, ProjectName = projectName, IdfVersion = "v5.5.1" })
             .AddSegment(0x40080000, code).Build();
         var deploy = new byte[deployBytes];
         new Random(version.GetHashCode() + 1).NextBytes(deploy);

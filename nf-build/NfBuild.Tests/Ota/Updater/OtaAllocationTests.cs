@@ -119,6 +119,8 @@ public class OtaAllocationTests(ITestOutputHelper output)
     {
         public IDownloadStream OpenAt(string url, int offset, string? ifRange) => new Stream(files[url], offset);
 
+        public void CloseConnections() { }
+
         private sealed class Stream(byte[] body, int offset) : IDownloadStream
         {
             public int TotalLength => body.Length;

@@ -248,6 +248,34 @@ public class OtaVirtualDeviceTests(OtaFixture fx, ITestOutputHelper output) : IC
     }
 
     [Fact]
+    public void Downloader_KeepsOneConnectionAcrossTheRequestsOfAnUpdate_CloseConnectionsClosesIt_AnAbandonedBodyClosesIt()
+    {
+        using var downloader = new HttpRangeDownloader(fx.Tls.RootPublic);
+        string dir = fx.V110.ManifestUrl.Replace("manifest.txt", "");
+        var buffer = new byte[4096];
+        foreach (string file in new[] { "manifest.txt", "manifest.sig", "app.bin", "deploy.bin" })
+        {
+            using var body = downloader.OpenAt(dir + file, 0, null);
+            while (body.Position < body.TotalLength)
+                body.Read(buffer, 0, buffer.Length);
+        }
+        Assert.Equal(1, downloader.ConnectionsOpened); // one TLS handshake for the four requests
+        Assert.Equal(1, downloader.OpenConnections);   // kept alive
+        downloader.CloseConnections();
+        Assert.Equal(0, downloader.OpenConnections);   // before MQTT comes back: no HTTPS session left
+
+        // A body given up after one chunk (a reject, a failed write) closes its connection instead of draining the rest.
+        var abandoned = downloader.OpenAt(dir + "app.bin", 0, null);
+        abandoned.Read(buffer, 0, buffer.Length);
+        abandoned.Dispose();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (downloader.OpenConnections != 0 && DateTime.UtcNow < deadline)
+            Thread.Sleep(5);
+        Assert.Equal(0, downloader.OpenConnections);
+        Assert.Equal(2, downloader.ConnectionsOpened);
+    }
+
+    [Fact]
     public void Downloader_StaleIfRange_Throws_InsteadOfSplicingTwoFiles()
     {
         using var downloader = new HttpRangeDownloader(fx.Tls.RootPublic);
