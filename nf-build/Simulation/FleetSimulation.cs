@@ -54,7 +54,7 @@ public static class FleetSimulation
             ? now.AddDays(Math.Max(1, fleet.Settings.RenewalWindowDays / 2))
             : now.AddDays(fleet.Settings.DeviceCertDays);
         int parallelism = o.Parallelism > 0 ? o.Parallelism : Environment.ProcessorCount;
-        var (chips, cost) = SimulatedFleet.Provision(fleet, SimulatedFleet.NewRunPrefix(), o.Devices, notAfter, parallelism, log);
+        var (chips, cost) = SimulatedFleet.Provision(fleet, o.IdPrefix ?? SimulatedFleet.NewRunPrefix(), o.Devices, notAfter, parallelism, log);
 
         await using var backend = SimulationBackend.Create(o.Backend, fleet, log);
         await backend.StartAsync(cancel).ConfigureAwait(false);

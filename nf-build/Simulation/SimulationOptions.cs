@@ -51,6 +51,9 @@ public sealed record SimulationOptions
     /// <summary>Connect: raw mutual-TLS handshakes to the primary measured after the connect phase (0 = none).</summary>
     public int Handshakes { get; init; }
 
+    /// <summary>Prefix of the new device ids (default: sim-&lt;6 random hex&gt;); ids are &lt;prefix&gt;-0001 and up and must be new to the fleet.</summary>
+    public string? IdPrefix { get; init; }
+
     /// <summary>One line per progress step and per result.</summary>
     public Action<string> Log { get; init; } = _ => { };
 }
