@@ -18,6 +18,10 @@ public sealed record EmbeddedBackendOptions
     /// <summary>The renewal service hung off both endpoints in-process (null: requests go nowhere, as with no consumer).</summary>
     public IRenewalHandler? Renewal { get; init; }
     public Action<string>? Log { get; init; }
+    /// <summary>Also serve the fleet's firmware document root over HTTPS (<see cref="EmbeddedFirmwareServer"/>).</summary>
+    public bool FirmwareServer { get; init; } = true;
+    /// <summary>Null: 18443 (the port of ReleasePaths.DefaultBaseUrl); 0: any free port.</summary>
+    public int? FirmwarePort { get; init; }
 }
 
 /// <summary>
@@ -30,16 +34,20 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
     private readonly FleetDirectory _fleet;
     private readonly FleetClientCertificates _clients;
 
-    private EmbeddedBackend(FleetDirectory fleet, FleetClientCertificates clients, EmbeddedEndpoint primary, EmbeddedEndpoint fallback)
+    private EmbeddedBackend(FleetDirectory fleet, FleetClientCertificates clients, EmbeddedEndpoint primary, EmbeddedEndpoint fallback, EmbeddedFirmwareServer? firmware)
     {
         _fleet = fleet;
         _clients = clients;
         Primary = primary;
         Fallback = fallback;
+        Firmware = firmware;
     }
 
     public EmbeddedEndpoint Primary { get; }
     public EmbeddedEndpoint Fallback { get; }
+
+    /// <summary>The HTTPS firmware server (null when <see cref="EmbeddedBackendOptions.FirmwareServer"/> is off).</summary>
+    public EmbeddedFirmwareServer? Firmware { get; }
 
     public EmbeddedEndpoint this[BrokerRole role] => role == BrokerRole.Primary ? Primary : Fallback;
 
@@ -61,7 +69,22 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
             new TlsMqttServerAdapter(server, chain, ClientCertificateMode.Optional, clients.Check, options.Protocols, options.BindAddress, options.FallbackPort ?? settings.Ports.FallbackMqtts));
         await primary.StartAsync();
         await fallback.StartAsync();
-        return new EmbeddedBackend(fleet, clients, primary, fallback);
+        EmbeddedFirmwareServer? firmware = null;
+        if (options.FirmwareServer)
+        {
+            try
+            {
+                firmware = await EmbeddedFirmwareServer.StartAsync(fleet, new EmbeddedFirmwareServerOptions { BindAddress = options.BindAddress, Port = options.FirmwarePort, Protocols = options.Protocols });
+            }
+            catch
+            {
+                await primary.DisposeAsync();
+                await fallback.DisposeAsync();
+                clients.Dispose();
+                throw;
+            }
+        }
+        return new EmbeddedBackend(fleet, clients, primary, fallback, firmware);
     }
 
     /// <summary>Re-reads the registry: removed or revoked devices lose their user and their live connections (as deleting
@@ -82,7 +105,7 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
     }
 
     /// <summary>pki/server.pem (leaf, then the issuing CA) with pki/server.key, re-imported through PKCS#12 for SslStream on Linux.</summary>
-    private static (X509Certificate2 Server, X509Certificate2[] Chain) LoadServerCertificate(FleetDirectory fleet)
+    internal static (X509Certificate2 Server, X509Certificate2[] Chain) LoadServerCertificate(FleetDirectory fleet)
     {
         using var pem = X509Certificate2.CreateFromPemFile(fleet.ServerCertificate, fleet.ServerKey);
         var server = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
@@ -94,6 +117,8 @@ public sealed class EmbeddedBackend : IAsyncDisposable, NfBuild.Renewal.IFallbac
 
     public async ValueTask DisposeAsync()
     {
+        if (Firmware is not null)
+            await Firmware.DisposeAsync();
         await Primary.DisposeAsync();
         await Fallback.DisposeAsync();
         _clients.Dispose();

@@ -220,6 +220,8 @@ internal static class BackendCommand
                 });
                 passwords.Target = backend;
                 output.WriteLine(handler is null ? "renewal service: off" : "renewal service: in-process (renewal authority)");
+                if (backend.Firmware is { } firmware)
+                    output.WriteLine($"firmware server: {firmware.BaseUrl} (document root {firmware.DocumentRoot})");
                 output.WriteLine("running; Ctrl-C stops");
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
                 while (!linked.IsCancellationRequested)

@@ -20,7 +20,7 @@ public sealed class EmbeddedBackendTests(ITestOutputHelper output) : IAsyncLifet
     private Embedded _backend = null!;
 
     public async Task InitializeAsync() =>
-        _backend = await Embedded.StartAsync(_fleet.FleetDir, new EmbeddedBackendOptions { PrimaryPort = 0, FallbackPort = 0, Renewal = _handler, Log = output.WriteLine });
+        _backend = await Embedded.StartAsync(_fleet.FleetDir, new EmbeddedBackendOptions { PrimaryPort = 0, FallbackPort = 0, FirmwarePort = 0, Renewal = _handler, Log = output.WriteLine });
 
     public async Task DisposeAsync()
     {

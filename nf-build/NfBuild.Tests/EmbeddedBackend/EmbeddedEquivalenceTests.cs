@@ -20,7 +20,7 @@ public sealed class EmbeddedEquivalenceTests(BackendFixture fx, ITestOutputHelpe
     {
         var fleet = fx.Fleet;
         _ = fx.Backend; // RabbitMQ is running
-        await using var embedded = await Embedded.StartAsync(fleet.FleetDir, new EmbeddedBackendOptions { PrimaryPort = 0, FallbackPort = 0 });
+        await using var embedded = await Embedded.StartAsync(fleet.FleetDir, new EmbeddedBackendOptions { PrimaryPort = 0, FallbackPort = 0, FirmwareServer = false });
         int RabbitPort(BrokerRole r) => r == BrokerRole.Primary ? fleet.Ports.PrimaryMqtts : fleet.Ports.FallbackMqtts;
 
         var rabbitTask = RunAllAsync(s => RabbitPort(s.Node), fleet);

@@ -26,7 +26,13 @@ public static class OtaEndToEnd
     public static async Task<PublishedRelease> CreateAndPublishAsync(EndToEndFixture fx, string version, int appBytes, int deployBytes)
     {
         await fx.FirmwareServerAsync();
-        string work = Path.Combine(fx.Root, "release-work", version + "-" + Guid.NewGuid().ToString("N")[..6]);
+        return CreateAndPublish(fx.Root, fx.FirmwareBaseUrl, version, appBytes, deployBytes);
+    }
+
+    /// <summary>The same for any firmware server serving the fleet's document root at <paramref name="baseUrl"/> (Apache or the embedded one).</summary>
+    public static PublishedRelease CreateAndPublish(string fleetRoot, string baseUrl, string version, int appBytes, int deployBytes)
+    {
+        string work = Path.Combine(fleetRoot, "release-work", version + "-" + Guid.NewGuid().ToString("N")[..6]);
         Directory.CreateDirectory(work);
         var code = new byte[appBytes];
         new Random(version.GetHashCode()).NextBytes(code);
@@ -37,13 +43,12 @@ public static class OtaEndToEnd
         string appPath = Path.Combine(work, "nanoCLR.bin"), deployPath = Path.Combine(work, "deploy.bin");
         File.WriteAllBytes(appPath, app);
         File.WriteAllBytes(deployPath, deploy);
-        string baseUrl = fx.FirmwareBaseUrl;
         var created = ReleaseCreator.Create(new ReleaseCreateOptions
         {
-            FleetDir = fx.Root, Version = version, SecureVersion = 0, AppPath = appPath, DeployPath = deployPath,
+            FleetDir = fleetRoot, Version = version, SecureVersion = 0, AppPath = appPath, DeployPath = deployPath,
             OutputDir = Path.Combine(work, "rel-" + version), BaseUrl = baseUrl,
         });
-        ReleasePublisher.Publish(created.Directory, fx.Root);
+        ReleasePublisher.Publish(created.Directory, fleetRoot);
         string dir = baseUrl + ReleasePaths.UrlPath(version, "");
         return new PublishedRelease(version, created.Directory, dir + "manifest.txt", dir + "app.bin", dir + "deploy.bin", app.Length, deployBytes);
     }
@@ -53,7 +58,11 @@ public static class OtaEndToEnd
     /// point, the fleet's operator identity), downloads from Apache, reboots into the other pair and confirms it. TLS
     /// sessions of the device (MQTT + HTTPS) are sampled every millisecond.
     /// </summary>
-    public static async Task<OtaRun> UpdateAsync(EndToEndFixture fx, RunningDevice device, PublishedRelease release, ITestOutputHelper output)
+    public static Task<OtaRun> UpdateAsync(EndToEndFixture fx, RunningDevice device, PublishedRelease release, ITestOutputHelper output) =>
+        UpdateAsync(fx.Root, device, release, output);
+
+    /// <summary>The same against whatever primary broker and firmware server the fleet at <paramref name="fleetRoot"/> points at.</summary>
+    public static async Task<OtaRun> UpdateAsync(string fleetRoot, RunningDevice device, PublishedRelease release, ITestOutputHelper output)
     {
         int bootsBefore = device.Runner.Boots;
         int maxTls = 0;
@@ -67,7 +76,7 @@ public static class OtaEndToEnd
             }
         });
         long sent = Stopwatch.GetTimestamp();
-        var (exit, stdout, stderr) = await RolloutAsync(fx, release, device.Id);
+        var (exit, stdout, stderr) = await RolloutAsync(fleetRoot, release, device.Id);
         output.WriteLine("release rollout: " + stdout + stderr);
         Assert.True(exit == 0, "release rollout failed: " + stderr);
         Assert.Contains($"OTA command sent to {device.Id} on {new DeviceTopics(device.Id).Commands}", stdout);
@@ -91,11 +100,14 @@ public static class OtaEndToEnd
     }
 
     /// <summary>`nf-build release rollout &lt;fleet&gt; &lt;release-dir&gt; --device &lt;id&gt;` through the CLI entry point.</summary>
-    public static Task<(int Exit, string Out, string Err)> RolloutAsync(EndToEndFixture fx, PublishedRelease release, string deviceId) => Task.Run(() =>
+    public static Task<(int Exit, string Out, string Err)> RolloutAsync(EndToEndFixture fx, PublishedRelease release, string deviceId) =>
+        RolloutAsync(fx.Root, release, deviceId);
+
+    public static Task<(int Exit, string Out, string Err)> RolloutAsync(string fleetRoot, PublishedRelease release, string deviceId) => Task.Run(() =>
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int exit = NfBuild.Cli.NfBuildCli.Run(["release", "rollout", fx.Root, release.ReleaseDir, "--device", deviceId], stdout, stderr);
+        int exit = NfBuild.Cli.NfBuildCli.Run(["release", "rollout", fleetRoot, release.ReleaseDir, "--device", deviceId], stdout, stderr);
         return (exit, stdout.ToString(), stderr.ToString());
     });
 }

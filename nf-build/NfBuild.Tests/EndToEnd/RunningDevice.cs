@@ -46,10 +46,13 @@ public sealed partial class RunningDevice : IDisposable
     public static ConnectionSettings FastSettings() => new() { InitialBackoffMs = 200, MaxBackoffMs = 2000 };
 
     /// <summary>Provisions <paramref name="id"/> from its bundle into a new folder under the fleet and boots it (not yet running).</summary>
-    public static RunningDevice Provision(EndToEndFixture fx, string id, ConnectionSettings? settings = null)
+    public static RunningDevice Provision(EndToEndFixture fx, string id, ConnectionSettings? settings = null) => Provision(fx.Fleet.Root, id, settings);
+
+    /// <summary>The same for a device of any fleet (its virtual chip in a folder under the fleet).</summary>
+    public static RunningDevice Provision(string fleetRoot, string id, ConnectionSettings? settings = null)
     {
-        string dir = Path.Combine(fx.Root, "virtual", id + "-" + Guid.NewGuid().ToString("N")[..6]);
-        var result = VirtualProvisioner.Provision(fx.Fleet.Root, id, dir, new ProvisionOptions { Encrypt = true });
+        string dir = Path.Combine(fleetRoot, "virtual", id + "-" + Guid.NewGuid().ToString("N")[..6]);
+        var result = VirtualProvisioner.Provision(fleetRoot, id, dir, new ProvisionOptions { Encrypt = true });
         if (!result.Encrypted)
             throw new InvalidOperationException("provisioned without encryption");
         var device = new RunningDevice(id, dir);
