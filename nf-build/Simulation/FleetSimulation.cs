@@ -57,9 +57,7 @@ public static class FleetSimulation
         var (chips, cost) = SimulatedFleet.Provision(fleet, o.IdPrefix ?? SimulatedFleet.NewRunPrefix(), o.Devices, notAfter, parallelism, log);
 
         await using var backend = SimulationBackend.Create(o.Backend, fleet, log);
-        await backend.StartAsync(cancel).ConfigureAwait(false);
-        if (release is not null)
-            await backend.StartFirmwareServerAsync(cancel).ConfigureAwait(false);
+        await backend.StartAsync(manifestUrl is null ? null : new Uri(manifestUrl).Port, cancel).ConfigureAwait(false);
 
         Func<string, string, OtaSettings> ota = (board, version) => new OtaSettings(board, version) { SelfTestWindowSeconds = o.SelfTestSeconds };
         var devices = chips.Select(c => new SimulatedDevice(c.Id, c.Chip, fleet.Root, ota)).ToList();

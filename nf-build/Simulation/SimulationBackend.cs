@@ -14,7 +14,7 @@ public enum SimulationBackendKind
 /// <summary>
 /// The fleet's backend for the length of one simulation, started after the simulated devices are registered (so the
 /// brokers' users include them): the brokers, the renewal service with the real <see cref="RenewalAuthority"/>, and for a
-/// rollout the firmware server. Stopped at the end.
+/// rollout the firmware server (embedded: the backend's Kestrel server; RabbitMQ: the fleet's Apache). Stopped at the end.
 /// </summary>
 public abstract class SimulationBackend : IAsyncDisposable
 {
@@ -41,22 +41,24 @@ public abstract class SimulationBackend : IAsyncDisposable
         _ => new RabbitMqSimulationBackend(fleet, log),
     };
 
-    public abstract Task StartAsync(CancellationToken cancel);
+    /// <summary>Starts the brokers and the renewal service; with <paramref name="firmwarePort"/> (a rollout: the port of the
+    /// release's URLs) also the firmware server on that port.</summary>
+    public abstract Task StartAsync(int? firmwarePort, CancellationToken cancel);
 
     /// <summary>
-    /// The firmware server for a rollout: the fleet's Apache from `backend apache write` (written with the defaults when
-    /// the fleet has none). The embedded backend's Kestrel firmware server is another helper's work in progress; until it
-    /// lands both backends serve releases from Apache.
+    /// The RabbitMQ backend's firmware server: the fleet's Apache from `backend apache write` (written with the defaults,
+    /// port 18443, when the fleet has none), which must listen on the port the release's URLs name.
     /// </summary>
-    public async Task StartFirmwareServerAsync(CancellationToken cancel)
+    protected async Task StartApacheAsync(int port, CancellationToken cancel)
     {
-        if (_apache is not null)
-            return;
         if (!ApacheServer.IsInstalled())
             throw new BackendException(ApacheServer.NotInstalledMessage);
         var layout = new ApacheLayout(Fleet);
         if (!File.Exists(layout.ConfigFile))
-            ApacheConfigWriter.Write(Fleet);
+            ApacheConfigWriter.Write(Fleet, new ApacheWriteOptions { Port = port });
+        int listen = ApacheConfigWriter.ReadListen(layout.ConfigFile).Port;
+        if (listen != port)
+            throw new BackendException($"the release's URLs name port {port} but the fleet's Apache ({layout.ConfigFile}) listens on {listen}: run `backend apache write --port {port}` or create the release with that server's --base-url");
         _apache = await ApacheServer.StartAsync(layout, cancel: cancel).ConfigureAwait(false);
         Log($"firmware server: Apache on {_apache.Endpoint}");
     }
@@ -82,16 +84,19 @@ public sealed class EmbeddedSimulationBackend(FleetDirectory fleet, Action<strin
 
     public override string Name => "embedded";
 
-    public override async Task StartAsync(CancellationToken cancel)
+    public override async Task StartAsync(int? firmwarePort, CancellationToken cancel)
     {
         var passwords = new DeferredPasswords();
         Authority = new RenewalAuthority(Fleet, passwords: passwords);
         _backend = await EmbeddedBackend.EmbeddedBackend.StartAsync(Fleet, new EmbeddedBackend.EmbeddedBackendOptions
         {
             Renewal = new AuthorityRenewalHandler(Authority),
+            // The embedded firmware server (Kestrel, the fleet's document root) only when a release is rolled out.
+            FirmwareServer = firmwarePort is not null,
+            FirmwarePort = firmwarePort,
         }).ConfigureAwait(false);
         passwords.Target = _backend;
-        Log($"embedded backend: primary :{_backend.Primary.Port}, fallback :{_backend.Fallback.Port}");
+        Log($"embedded backend: primary :{_backend.Primary.Port}, fallback :{_backend.Fallback.Port}" + (firmwarePort is { } p ? $", firmware server (Kestrel) :{p}" : ""));
     }
 
     protected override async ValueTask StopBrokersAsync()
@@ -123,8 +128,10 @@ public sealed class RabbitMqSimulationBackend(FleetDirectory fleet, Action<strin
 
     public RabbitMqBackend Nodes => _backend ?? throw new InvalidOperationException("not started");
 
-    public override async Task StartAsync(CancellationToken cancel)
+    public override async Task StartAsync(int? firmwarePort, CancellationToken cancel)
     {
+        if (firmwarePort is { } port)
+            await StartApacheAsync(port, cancel).ConfigureAwait(false);
         RabbitMqConfigWriter.Write(Fleet);
         _backend = await RabbitMqBackend.StartAsync(Fleet, cancel: cancel).ConfigureAwait(false);
         Log($"rabbitmq: {_backend.Primary.NodeName} and {_backend.Fallback.NodeName} up");

@@ -31,6 +31,25 @@ public class EmbeddedSimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Rollout_on_the_embedded_backend_downloads_from_its_Kestrel_firmware_server_and_completes_every_wave()
+    {
+        using var fleet = new SimulationTestFleet("embedded-rollout");
+        string release = fleet.PublishRelease("1.1.0", faultPermille: 0);
+        var lines = new List<string>();
+        var report = await FleetSimulation.RunAsync(new SimulationOptions
+        {
+            FleetDirectory = fleet.Root, Devices = 8, Scenario = SimulationScenario.Rollout, Backend = SimulationBackendKind.Embedded,
+            ReleaseDirectory = release, Waves = [25, 100], Workers = 4, WaveTimeout = TimeSpan.FromSeconds(60), Log = l => { lock (lines) lines.Add(l); },
+        });
+        foreach (var l in lines.Concat(SimulationReportText.Lines(report)))
+            output.WriteLine(l);
+        Assert.Empty(report.Problems);
+        Assert.False(report.Rollout!.Aborted);
+        Assert.Equal([(2, 2), (6, 6)], report.Rollout.Waves.Select(w => (w.Devices, w.Confirmed)));
+        Assert.Contains(lines, l => l.Contains("firmware server (Kestrel)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Bad_arguments_are_one_error_line()
     {
         using var fleet = new SimulationTestFleet("args");
