@@ -171,9 +171,10 @@ internal static class FleetCommand
         var abort = new Option<double>("--abort-failure-rate") { Description = "rollout: abort when a wave's failed share (rolled back, rejected, no answer) is above this.", DefaultValueFactory = _ => 0.2 };
         var selfTest = new Option<int>("--self-test-seconds") { Description = "rollout: the simulated firmware's OTA self-test window.", DefaultValueFactory = _ => 20, CustomParser = NumberParser.ParseIntArgument };
         var workers = new Option<int>("--workers") { Description = "Scheduler threads stepping the devices (the most devices in a TLS handshake at once).", DefaultValueFactory = _ => 32, CustomParser = NumberParser.ParseIntArgument };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds the connect phase, each rollout wave, and a renew run may take (default 180, 180, 600).", DefaultValueFactory = _ => 0, CustomParser = NumberParser.ParseIntArgument };
         var handshakes = new Option<int>("--handshakes") { Description = "connect: afterwards, this many raw mutual-TLS handshakes to the primary (TLS handshakes/s).", DefaultValueFactory = _ => 0, CustomParser = NumberParser.ParseIntArgument };
         var command = new Command("simulate", "Run N virtual devices of this fleet in one process against its backend: connect, rollout (waves, abort on failures) or renew; prints throughput and latency percentiles.")
-            { dir, devices, scenario, backend, release, waves, abort, selfTest, workers, handshakes };
+            { dir, devices, scenario, backend, release, waves, abort, selfTest, workers, handshakes, timeout };
         command.SetAction(async (parse, cancel) =>
         {
             var kind = parse.GetValue(scenario) switch
@@ -201,8 +202,13 @@ internal static class FleetCommand
             if (kind == NfBuild.Simulation.SimulationScenario.Rollout && parse.GetValue(release) is null)
                 throw new CliUsageException("--scenario rollout needs --release <dir>");
             var output = parse.InvocationConfiguration.Output;
+            int seconds = parse.GetValue(timeout);
+            var defaults = new NfBuild.Simulation.SimulationOptions { FleetDirectory = "", Devices = 1, Scenario = kind };
             var report = await NfBuild.Simulation.FleetSimulation.RunAsync(new NfBuild.Simulation.SimulationOptions
             {
+                ConnectTimeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : defaults.ConnectTimeout,
+                WaveTimeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : defaults.WaveTimeout,
+                RenewTimeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : defaults.RenewTimeout,
                 FleetDirectory = parse.GetValue(dir)!.FullName,
                 Devices = count,
                 Scenario = kind,
