@@ -54,6 +54,21 @@ public sealed class BrokerUserAdmin(RabbitMqNodeOptions node, BrokerRole role, s
         return ImportAsync(deviceId, passwordHash, withPermissions: true, cancel);
     }
 
+    /// <summary>Sets the passwords of several device users in one import_definitions (one rabbitmqctl run, 1–2 s, whatever
+    /// the count): a batch of renewal commits. Idempotent like the single call.</summary>
+    public Task SetPasswordHashesAsync(IReadOnlyList<KeyValuePair<string, string>> deviceHashes, CancellationToken cancel = default)
+    {
+        if (role == BrokerRole.Primary)
+            throw new BackendException("primary users have no password (certificate login only)");
+        foreach (var (deviceId, hash) in deviceHashes)
+        {
+            RequireDeviceId(deviceId);
+            if (!FallbackPasswords.IsWellFormedHash(hash))
+                throw new BackendException("not a rabbit_password_hashing_sha256 hash");
+        }
+        return deviceHashes.Count == 0 ? Task.CompletedTask : ImportAsync(deviceHashes, withPermissions: true, cancel);
+    }
+
     /// <summary>Hashes <paramref name="password"/> here and calls <see cref="SetPasswordHashAsync"/>.</summary>
     public Task SetPasswordAsync(string deviceId, string password, CancellationToken cancel = default) =>
         SetPasswordHashAsync(deviceId, FallbackPasswords.Hash(password), cancel);
@@ -74,22 +89,29 @@ public sealed class BrokerUserAdmin(RabbitMqNodeOptions node, BrokerRole role, s
             throw new BackendException($"'{id}' is not a device id");
     }
 
-    private async Task ImportAsync(string id, string hash, bool withPermissions, CancellationToken cancel)
+    private Task ImportAsync(string id, string hash, bool withPermissions, CancellationToken cancel) =>
+        ImportAsync([new KeyValuePair<string, string>(id, hash)], withPermissions, cancel);
+
+    private async Task ImportAsync(IReadOnlyList<KeyValuePair<string, string>> users, bool withPermissions, CancellationToken cancel)
     {
+        string id = users.Count == 1 ? users[0].Key : $"{users[0].Key} (+{users.Count - 1})";
         var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream))
         {
             w.WriteStartObject();
             w.WriteStartArray("users");
-            RabbitMqConfigWriter.User(w, id, hash);
+            foreach (var (user, hash) in users)
+                RabbitMqConfigWriter.User(w, user, hash);
             w.WriteEndArray();
             if (withPermissions)
             {
                 w.WriteStartArray("permissions");
-                RabbitMqConfigWriter.Permission(w, id, vhost, RabbitMqConfigWriter.DevicePermissions(id));
+                foreach (var (user, _) in users)
+                    RabbitMqConfigWriter.Permission(w, user, vhost, RabbitMqConfigWriter.DevicePermissions(user));
                 w.WriteEndArray();
                 w.WriteStartArray("topic_permissions");
-                RabbitMqConfigWriter.TopicPermission(w, id, vhost, RabbitMqConfigWriter.DeviceTopicPermissions(role));
+                foreach (var (user, _) in users)
+                    RabbitMqConfigWriter.TopicPermission(w, user, vhost, RabbitMqConfigWriter.DeviceTopicPermissions(role));
                 w.WriteEndArray();
             }
             w.WriteEndObject();

@@ -51,6 +51,7 @@ public sealed class RenewalServiceHost : IAsyncDisposable
     private readonly Action<string> _log;
     private IConnection? _connection;
     private IChannel? _channel;
+    private IChannel? _statusChannel;
 
     public RenewalServiceHost(FleetDirectory fleet, RenewalEndpoint endpoint, IRenewalHandler handler, Action<string>? log = null)
     {
@@ -105,20 +106,43 @@ public sealed class RenewalServiceHost : IAsyncDisposable
         {
             throw new BackendException($"renewal service cannot connect to {_endpoint.Name} amqps://{_endpoint.Host}:{_endpoint.Port}/{_endpoint.Vhost}: {Innermost(ex)}", ex);
         }
-        _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancel).ConfigureAwait(false);
-        await _channel.BasicQosAsync(0, 16, false, cancel).ConfigureAwait(false);
-        await ConsumeAsync(RabbitMqConfigWriter.RenewalQueue, RabbitMqConfigWriter.RequestBindingKey, RenewalMessageKinds.Request, cancel).ConfigureAwait(false);
+        // Several requests in flight per instance (RequestConcurrency): the authority is thread-safe and the registry
+        // writes of concurrent requests go to disk together (DeviceRegistry's group commit).
+        _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+            consumerDispatchConcurrency: RequestConcurrency), cancel).ConfigureAwait(false);
+        // Competing consumers: every instance consumes the same durable queue; at most RequestPrefetch unacked requests
+        // per instance, each acked only after its answer is confirmed, so an instance that dies loses nothing (the broker
+        // redelivers its unacked requests to the others).
+        await _channel.BasicQosAsync(0, RequestPrefetch, false, cancel).ConfigureAwait(false);
+        await ConsumeAsync(_channel, RabbitMqConfigWriter.RenewalQueue, RabbitMqConfigWriter.RequestBindingKey, RenewalMessageKinds.Request, cancel).ConfigureAwait(false);
         if (ConsumesStatus)
-            await ConsumeAsync(RabbitMqConfigWriter.StatusQueue, RabbitMqConfigWriter.StatusBindingKey, RenewalMessageKinds.Status, cancel).ConfigureAwait(false);
+        {
+            // Status (the commit feed) on a channel of its own: with a batching handler its messages stay unacked until
+            // their batch is committed, which must hold up neither the requests nor the batch from filling (prefetch).
+            _statusChannel = BatchesStatus ? await _connection.CreateChannelAsync(cancellationToken: cancel).ConfigureAwait(false) : _channel;
+            if (BatchesStatus)
+                await _statusChannel.BasicQosAsync(0, StatusPrefetch, false, cancel).ConfigureAwait(false);
+            await ConsumeAsync(_statusChannel, RabbitMqConfigWriter.StatusQueue, RabbitMqConfigWriter.StatusBindingKey, RenewalMessageKinds.Status, cancel).ConfigureAwait(false);
+        }
     }
 
-    private async Task ConsumeAsync(string queue, string bindingKey, string kind, CancellationToken cancel)
+    /// <summary>Requests one instance handles at the same time.</summary>
+    public const ushort RequestConcurrency = 8;
+
+    /// <summary>Unacked renewal requests per instance.</summary>
+    public const ushort RequestPrefetch = 16;
+
+    /// <summary>Unacked status messages per instance when status is committed in batches (a batch's upper bound).</summary>
+    public const ushort StatusPrefetch = 1000;
+
+    private bool BatchesStatus => _handler is IRenewalStatusBatcher { BatchesStatus: true };
+
+    private async Task ConsumeAsync(IChannel channel, string queue, string bindingKey, string kind, CancellationToken cancel)
     {
-        var channel = _channel!;
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancel).ConfigureAwait(false);
         await channel.QueueBindAsync(queue, "amq.topic", bindingKey, cancellationToken: cancel).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, ea) => OnMessageAsync(ea, kind);
+        consumer.ReceivedAsync += (_, ea) => OnMessageAsync(channel, ea, kind);
         await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancel).ConfigureAwait(false);
         _log($"{_endpoint.Name}: consuming {queue} ({bindingKey}; amqps://{_endpoint.Host}:{_endpoint.Port}/{_endpoint.Vhost}, EXTERNAL as renewal-service)");
     }
@@ -160,9 +184,8 @@ public sealed class RenewalServiceHost : IAsyncDisposable
         return kind is not null && DeviceIds.IsValid(parts[1]) ? (parts[1], kind) : null;
     }
 
-    private async Task OnMessageAsync(BasicDeliverEventArgs ea, string queueKind)
+    private async Task OnMessageAsync(IChannel channel, BasicDeliverEventArgs ea, string queueKind)
     {
-        var channel = _channel!;
         // Threat: the payload's device= line is attacker-chosen; the routing key is what the broker's topic
         // permission ({username}) let this device publish to, so it is the only identity used. The kind is the
         // routing key's too, and must be the one the queue is bound for.
@@ -174,6 +197,12 @@ public sealed class RenewalServiceHost : IAsyncDisposable
             return;
         }
         string deviceId = message.DeviceId;
+        if (message.Kind == RenewalMessageKinds.Status && _handler is IRenewalStatusBatcher { BatchesStatus: true } batcher)
+        {
+            // Not awaited: the consumer goes on while the batch collects; acked when its batch is committed.
+            _ = AckWhenCommittedAsync(channel, ea.DeliveryTag, deviceId, batcher.SubmitStatusAsync(_endpoint.Vhost, deviceId, ea.Body.ToArray()));
+            return;
+        }
         byte[]? answer;
         try
         {
@@ -198,8 +227,39 @@ public sealed class RenewalServiceHost : IAsyncDisposable
         _log($"{_endpoint.Name}: {deviceId} {message.Kind}: {(message.Kind == RenewalMessageKinds.Status ? "handled" : answer is null ? "no answer" : "answered")}");
     }
 
+    private async Task AckWhenCommittedAsync(IChannel channel, ulong deliveryTag, string deviceId, Task commit)
+    {
+        try
+        {
+            await commit.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // As for a failing handler: not requeued; the device's next online status (every connect) retries the commit.
+            _log($"{_endpoint.Name}: commit failed for {deviceId}: {ex.Message}");
+            try { await channel.BasicNackAsync(deliveryTag, false, requeue: false).ConfigureAwait(false); } catch (Exception) { }
+            return;
+        }
+        try
+        {
+            await channel.BasicAckAsync(deliveryTag, false).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The channel closed meanwhile: the broker redelivers the message and the commit, idempotent, finds nothing to do.
+            _log($"{_endpoint.Name}: ack of {deviceId}'s status failed: {ex.Message}");
+            return;
+        }
+        Interlocked.Increment(ref _handled);
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_statusChannel is not null && _statusChannel != _channel)
+        {
+            try { await _statusChannel.CloseAsync().ConfigureAwait(false); } catch (Exception) { }
+            _statusChannel.Dispose();
+        }
         if (_channel is not null)
         {
             try { await _channel.CloseAsync().ConfigureAwait(false); } catch (Exception) { }

@@ -231,6 +231,19 @@ public sealed class EmbeddedEndpoint : IAsyncDisposable
     {
         await foreach (var (deviceId, kind, payload) in _renewalQueue.Reader.ReadAllAsync())
         {
+            if (kind == RenewalMessageKinds.Status && _renewal is IRenewalStatusBatcher { BatchesStatus: true } batcher)
+            {
+                // Committed in batches (RenewalCommitBatcher): the loop goes on answering requests meanwhile.
+                string id = deviceId;
+                _ = batcher.SubmitStatusAsync(Vhost, id, payload).ContinueWith(t =>
+                {
+                    if (t.IsFaulted)
+                        _log($"{Role.DirectoryName()}: commit failed for {id}: {t.Exception?.InnerException?.Message}");
+                    else
+                        Interlocked.Increment(ref _handled);
+                }, TaskScheduler.Default);
+                continue;
+            }
             byte[]? answer;
             try
             {

@@ -59,6 +59,14 @@ public sealed class DeviceRecord
     /// <summary>Hash of the fallback password that belongs to the pending identity (becomes current on commit).</summary>
     public string? PendingFallbackPasswordHash { get; set; }
 
+    /// <summary>An independent copy (the registry's parse cache hands out copies only).</summary>
+    public DeviceRecord Copy()
+    {
+        var copy = (DeviceRecord)MemberwiseClone();
+        copy.Serials = [.. Serials];
+        return copy;
+    }
+
     /// <summary>Status shown by <c>fleet list</c> at <paramref name="now"/>.</summary>
     public DeviceStatus StatusAt(DateTimeOffset now) =>
         State == DeviceState.Revoked ? DeviceStatus.Revoked

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace NfBuild.Fleet;
@@ -7,6 +10,12 @@ namespace NfBuild.Fleet;
 /// load-modify-save: an exclusive lock file keeps the CLI and the renewal service from losing each
 /// other's updates, and the file is replaced atomically (temp file + rename), so a crash leaves the
 /// old or the new registry, never a torn one.
+/// <para>
+/// Parsing is cached per process by the SHA-256 of the file's bytes (a 1,000-device registry is ~1.2 MB; its parse
+/// costs ~20 ms, the hash ~3 ms, and the renewal service reads it several times per request). The cache is keyed
+/// by content, not by time stamps, so a change by another process (CLI, another renewal-service instance) is seen
+/// by the very next read. Callers get copies of the records, never the cached ones.
+/// </para>
 /// </summary>
 public sealed class DeviceRegistry(string path)
 {
@@ -19,22 +28,44 @@ public sealed class DeviceRegistry(string path)
     /// <summary>Path of devices.json.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
+    private sealed record Parsed(byte[] Sha256, IReadOnlyList<DeviceRecord> Devices);
+
+    private static readonly ConcurrentDictionary<string, Parsed> ParsedCache = new(StringComparer.Ordinal);
+
     /// <summary>A snapshot of the registry.</summary>
-    public DeviceRegistrySnapshot Load()
+    public DeviceRegistrySnapshot Load() => new(LoadShared().Select(d => d.Copy()).ToList());
+
+    /// <summary>The parsed, checked records (shared with the cache: never hand them out or change them).</summary>
+    private IReadOnlyList<DeviceRecord> LoadShared()
     {
         if (!File.Exists(Path))
             throw new FleetException($"device registry '{Path}' does not exist");
+        byte[] bytes = File.ReadAllBytes(Path);
+        byte[] hash = SHA256.HashData(bytes);
+        if (ParsedCache.TryGetValue(Path, out var cached) && CryptographicOperations.FixedTimeEquals(cached.Sha256, hash))
+            return cached.Devices;
         try
         {
-            var file = JsonSerializer.Deserialize<RegistryFile>(File.ReadAllText(Path), FleetSettings.Json)
+            ReadOnlySpan<byte> json = bytes.AsSpan();
+            if (json.StartsWith(Encoding.UTF8.Preamble))
+                json = json[Encoding.UTF8.Preamble.Length..];
+            var file = JsonSerializer.Deserialize<RegistryFile>(json, FleetSettings.Json)
                 ?? throw new FleetException($"device registry '{Path}' is empty");
             CheckContent(file.Devices);
-            return new DeviceRegistrySnapshot(file.Devices);
+            Remember(hash, file.Devices);
+            return file.Devices;
         }
         catch (JsonException e)
         {
             throw new FleetException($"device registry '{Path}' is not valid: {e.Message}", e);
         }
+    }
+
+    private void Remember(byte[] hash, IReadOnlyList<DeviceRecord> devices)
+    {
+        if (ParsedCache.Count > 64)
+            ParsedCache.Clear(); // many short-lived fleets (tests): keep the cache small
+        ParsedCache[Path] = new Parsed(hash, devices);
     }
 
     /// <summary>
@@ -70,7 +101,7 @@ public sealed class DeviceRegistry(string path)
     }
 
     /// <summary>The device, or null when unknown.</summary>
-    public DeviceRecord? Get(string deviceId) => Load().Get(deviceId);
+    public DeviceRecord? Get(string deviceId) => LoadShared().FirstOrDefault(d => d.Id == deviceId)?.Copy();
 
     /// <summary>Adds a new device; refuses an id that is already registered (also a revoked one:
     /// ids are never reused, so old certificates and topics cannot be confused with a new device).</summary>
@@ -148,6 +179,44 @@ public sealed class DeviceRegistry(string path)
         return old;
     }
 
+    /// <summary>
+    /// Several commits in one locked update (a renewal-service batch). A device whose pending serial is no longer the
+    /// given one is skipped, not an error: another renewal-service instance committed it first, or a newer request
+    /// replaced the pending identity. Returns (device id, previous serial) of each device committed here.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> CommitSerials(IReadOnlyList<KeyValuePair<string, string>> deviceSerials)
+    {
+        var committed = new List<KeyValuePair<string, string>>();
+        Update(devices =>
+        {
+            var byId = devices.ToDictionary(d => d.Id, StringComparer.Ordinal);
+            foreach (var (deviceId, serial) in deviceSerials)
+            {
+                if (!byId.TryGetValue(deviceId, out var d) || d.State == DeviceState.Revoked || d.PendingSerial != serial
+                    || d.PendingCertificate is null || d.PendingNotAfter is null || d.PendingFallbackPasswordHash is null)
+                    continue;
+                committed.Add(new(deviceId, d.Serial));
+                d.Serial = serial;
+                d.Certificate = d.PendingCertificate;
+                d.NotAfter = d.PendingNotAfter.Value;
+                d.FallbackPasswordHash = d.PendingFallbackPasswordHash;
+                d.PendingSerial = null;
+                d.PendingCertificate = null;
+                d.PendingNotAfter = null;
+                d.PendingFallbackPasswordHash = null;
+            }
+        });
+        return committed;
+    }
+
+    /// <summary>
+    /// Held around a whole renewal commit (read the pending identities, CRL, fallback passwords, registry), so that
+    /// commits of several renewal-service instances (processes) run one after another: a commit that read the registry
+    /// before another instance's commit could otherwise set an outdated fallback password after it. Separate from the
+    /// registry's own lock, so requests (MarkPending) are not held up by a commit's broker call.
+    /// </summary>
+    public IDisposable LockCommits() => FileLock.Acquire(Path + ".commit.lock", $"renewal commits of '{Path}'", TimeSpan.FromSeconds(120));
+
     /// <summary>Marks the device revoked; returns its record as it was before (serials to put on the CRL).</summary>
     public DeviceRecord Revoke(string deviceId, DateTimeOffset when)
     {
@@ -172,13 +241,111 @@ public sealed class DeviceRegistry(string path)
     private static DeviceRecord Find(List<DeviceRecord> devices, string deviceId) =>
         devices.FirstOrDefault(d => d.Id == deviceId) ?? throw new FleetException($"device '{deviceId}' is not in the registry");
 
-    /// <summary>Locked load-modify-save.</summary>
+    /// <summary>Changes waiting for the registry write of this path, in this process (group commit).</summary>
+    private sealed class PendingChanges
+    {
+        public readonly object Gate = new();
+        public List<Change> Queue = [];
+        public bool Writing;
+    }
+
+    private sealed class Change(Action<List<DeviceRecord>> apply)
+    {
+        public Action<List<DeviceRecord>> Apply { get; } = apply;
+        public Exception? Error;
+        public volatile bool Lead, Written;
+        /// <summary>Set when the change is written, or when its caller is to write the next group.</summary>
+        public readonly ManualResetEventSlim Wake = new();
+    }
+
+    private static readonly ConcurrentDictionary<string, PendingChanges> Writers = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Locked load-modify-save, as a group commit: changes that arrive from other threads while a write is under way go
+    /// together into the next write (one parse, one serialisation, one fsync'd atomic replace for all of them: a
+    /// 1,000-device registry write costs ~70 ms, mostly the fsync). Each caller returns only after the write that holds
+    /// its change is on disk, or with its own change's exception. Rule for <paramref name="change"/>: check first, then
+    /// modify: a change that throws must not have modified anything (the others of its group are still written).
+    /// Across processes the exclusive lock file serialises the writes; each reads the file inside the lock.
+    /// </summary>
     private void Update(Action<List<DeviceRecord>> change)
     {
-        using var lockFile = FileLock.Acquire(Path + ".lock", $"device registry '{Path}'");
-        var devices = Load().Devices.ToList();
-        change(devices);
-        string json = JsonSerializer.Serialize(new RegistryFile { Devices = devices }, FleetSettings.Json) + "\n";
-        SecureFiles.WritePublic(Path, json);
+        var writer = Writers.GetOrAdd(Path, _ => new PendingChanges());
+        var mine = new Change(change);
+        lock (writer.Gate)
+        {
+            writer.Queue.Add(mine);
+            if (!writer.Writing)
+            {
+                writer.Writing = true;
+                mine.Lead = true;
+            }
+        }
+        if (!mine.Lead)
+            mine.Wake.Wait(); // written by the current writer, or promoted to write the next group
+        if (!mine.Written)
+        {
+            List<Change> group;
+            lock (writer.Gate)
+            {
+                group = writer.Queue;
+                writer.Queue = [];
+            }
+            WriteGroup(group);
+            lock (writer.Gate)
+            {
+                if (writer.Queue.Count > 0)
+                {
+                    // Hand the next group to one of its own callers, so no caller writes for others indefinitely.
+                    var next = writer.Queue[0];
+                    next.Lead = true;
+                    next.Wake.Set();
+                }
+                else
+                {
+                    writer.Writing = false;
+                }
+            }
+        }
+        if (mine.Error is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(mine.Error);
+    }
+
+    private void WriteGroup(List<Change> group)
+    {
+        try
+        {
+            using var lockFile = FileLock.Acquire(Path + ".lock", $"device registry '{Path}'");
+            var devices = LoadShared().Select(d => d.Copy()).ToList();
+            bool any = false;
+            foreach (var c in group)
+            {
+                try
+                {
+                    c.Apply(devices);
+                    any = true;
+                }
+                catch (Exception e)
+                {
+                    c.Error = e;
+                }
+            }
+            if (any)
+            {
+                byte[] json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new RegistryFile { Devices = devices }, FleetSettings.Json) + "\n");
+                SecureFiles.Write(Path, json, SecureFiles.Public);
+                Remember(SHA256.HashData(json), devices.Select(d => d.Copy()).ToList());
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var c in group)
+                c.Error ??= e;
+        }
+        foreach (var c in group)
+        {
+            c.Written = true;
+            c.Wake.Set();
+        }
     }
 }

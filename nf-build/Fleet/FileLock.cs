@@ -7,9 +7,11 @@ namespace NfBuild.Fleet;
 /// </summary>
 internal static class FileLock
 {
-    public static FileStream Acquire(string lockPath, string what)
+    public static FileStream Acquire(string lockPath, string what) => Acquire(lockPath, what, TimeSpan.FromSeconds(10));
+
+    public static FileStream Acquire(string lockPath, string what, TimeSpan wait)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var deadline = DateTime.UtcNow + wait;
         while (true)
         {
             try

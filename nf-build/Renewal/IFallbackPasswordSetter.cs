@@ -7,4 +7,12 @@ namespace NfBuild.Renewal;
 public interface IFallbackPasswordSetter
 {
     void SetFallbackPasswordHash(string deviceId, string passwordHash);
+
+    /// <summary>Several devices at once (a batch of renewal commits). Must be idempotent like the single call: a batch
+    /// that fails is retried whole. The default sets them one by one; the RabbitMQ setter writes them in one import.</summary>
+    void SetFallbackPasswordHashes(IReadOnlyList<KeyValuePair<string, string>> deviceHashes)
+    {
+        foreach (var (deviceId, hash) in deviceHashes)
+            SetFallbackPasswordHash(deviceId, hash);
+    }
 }

@@ -157,17 +157,45 @@ public sealed class RenewalAuthority
     /// current, the old serial goes onto the CRL (so the old key, should it leak later, is worth nothing) and
     /// the fallback user's password becomes the one issued with the new identity. Returns true on a commit.
     /// </summary>
-    public bool HandleStatus(string deviceId, byte[] payload)
+    public bool HandleStatus(string deviceId, byte[] payload) =>
+        HandleStatuses([new KeyValuePair<string, byte[]>(deviceId, payload)]).Count > 0;
+
+    /// <summary>
+    /// <see cref="HandleStatus"/> for a batch of status messages (the renewal service collects them for a short window):
+    /// one CRL re-signing, one fallback-password write and one registry update for all commits of the batch instead of
+    /// one each. Returns the ids of the devices committed. Throws when a step fails; nothing of the batch is then
+    /// recorded in the registry, so each device's next online status runs its commit again.
+    /// </summary>
+    public IReadOnlyList<string> HandleStatuses(IReadOnlyList<KeyValuePair<string, byte[]>> statuses)
     {
-        string? serial = StatusSerial(payload);
-        if (serial is null)
-            return false;
+        // Every online serial per device: a batch may hold several statuses of one device (reconnects).
+        var wanted = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var (deviceId, payload) in statuses)
+        {
+            if (StatusSerial(payload) is { } serial)
+            {
+                if (!wanted.TryGetValue(deviceId, out var serials))
+                    wanted[deviceId] = serials = new HashSet<string>(StringComparer.Ordinal);
+                serials.Add(serial);
+            }
+        }
+        if (wanted.Count == 0)
+            return [];
         lock (_commitGate)
         {
-            DeviceRecord? device = _fleet.Registry.Get(deviceId);
-            if (device is null || device.State == DeviceState.Revoked || device.PendingSerial is null || device.PendingSerial != serial)
-                return false;
-            string newHash = device.PendingFallbackPasswordHash!;
+            // Across instances (processes) sharing the fleet: one commit at a time, each reading the registry inside the
+            // lock, so no commit works from a registry read older than another instance's commit.
+            using var commitLock = _fleet.Registry.LockCommits();
+            var devices = _fleet.Registry.Load().Devices.ToDictionary(d => d.Id, StringComparer.Ordinal);
+            var commits = new List<DeviceRecord>();
+            foreach (var (deviceId, serials) in wanted)
+            {
+                if (devices.TryGetValue(deviceId, out var device) && device.State != DeviceState.Revoked && device.PendingSerial is { } pending
+                    && serials.Contains(pending) && device.PendingFallbackPasswordHash is not null)
+                    commits.Add(device);
+            }
+            if (commits.Count == 0)
+                return [];
             // The registry is written LAST. Every step is idempotent and, until the registry shows the commit, the
             // device's next online status (it publishes one on every connect) runs the whole commit again.
             // Threat: committing the registry first, a crash or a failing broker admin call afterwards would leave the
@@ -175,11 +203,16 @@ public sealed class RenewalAuthority
             // so a leaked old key or password would keep working. Revoking before the registry commit is safe: the
             // device shows the new serial online only after it committed the new identity itself.
             using (var pki = FleetPki.Open(_fleet))
-                Crl.Revoke(_fleet, pki, [device.Serial], _time.GetUtcNow());
-            _passwords?.SetFallbackPasswordHash(deviceId, newHash);
-            _fleet.Registry.CommitSerial(deviceId, serial);
-            Decided?.Invoke(new RenewalDecision(deviceId, "status", "committed", "none", serial));
-            return true;
+                Crl.Revoke(_fleet, pki, commits.Select(d => d.Serial), _time.GetUtcNow());
+            _passwords?.SetFallbackPasswordHashes(commits.Select(d => new KeyValuePair<string, string>(d.Id, d.PendingFallbackPasswordHash!)).ToList());
+            var committed = _fleet.Registry.CommitSerials(commits.Select(d => new KeyValuePair<string, string>(d.Id, d.PendingSerial!)).ToList());
+            var ids = new List<string>(committed.Count);
+            foreach (var (deviceId, _) in committed)
+            {
+                ids.Add(deviceId);
+                Decided?.Invoke(new RenewalDecision(deviceId, "status", "committed", "none", commits.First(d => d.Id == deviceId).PendingSerial));
+            }
+            return ids;
         }
     }
 

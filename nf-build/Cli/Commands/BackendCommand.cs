@@ -144,7 +144,11 @@ internal static class BackendCommand
             var admin = FleetBrokerAdmin.ForDevelopmentBroker(layout);
             var authority = new RenewalAuthority(layout, passwords: new BrokerFallbackPasswords(admin.Fallback));
             authority.Decided += decision => output.WriteLine("renewal: " + decision);
-            var handler = new AuthorityRenewalHandler(authority);
+            // Commits in batches (one CRL re-signing, one import_definitions on the fallback node, one registry write per
+            // 200 ms window) without blocking the request consumer. Several `backend renewal` processes may run at once:
+            // they share the request and status queues as competing consumers (README "Renewal service scaling").
+            await using var commits = new RenewalCommitBatcher(authority, log: output.WriteLine);
+            var handler = new AuthorityRenewalHandler(authority, commits);
             string h = parse.GetValue(host)!;
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };

@@ -50,6 +50,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
     public const string NeverRuns = "e2e-never-runs";
     /// <summary>Revoked in the registry: `release rollout` refuses it.</summary>
     public const string Revoked = "e2e-revoked";
+    /// <summary>Valid for a year, never runs firmware: sends renewal requests straight over MQTT (RenewalScalingTests).</summary>
+    public const string RenewalLoad = "e2e-renewal-load";
     /// <summary>OTA benchmark devices, one per run.</summary>
     public static readonly string[] OtaBench = ["e2e-ota-bench-1", "e2e-ota-bench-2", "e2e-ota-bench-3"];
 
@@ -58,6 +60,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
     private RabbitMqBackend? _backend;
     private RabbitMqNode? _restartedPrimary;
     private RenewalServiceHost? _primaryService, _fallbackService;
+    private RenewalCommitBatcher? _commits;
     private string? _startError;
     private int _observers;
     private ApacheServer? _apache;
@@ -104,6 +107,7 @@ public sealed class EndToEndFixture : IAsyncLifetime
         foreach (var id in OtaBench)
             AddDevice(id, now.AddYears(1));
         AddDevice(NeverRuns, now.AddYears(1));
+        AddDevice(RenewalLoad, now.AddYears(1));
         AddDevice(Revoked, now.AddYears(1));
         DeviceRevocation.Revoke(Fleet, Revoked);
 
@@ -127,7 +131,9 @@ public sealed class EndToEndFixture : IAsyncLifetime
 
         Authority = new RenewalAuthority(Fleet, passwords: new BrokerFallbackPasswords(_backend.FallbackAdmin));
         Authority.Decided += d => Log("authority: " + d);
-        var handler = new AuthorityRenewalHandler(Authority);
+        // As `backend renewal` runs it: status commits batched, the request consumer never waits for a commit.
+        _commits = new RenewalCommitBatcher(Authority, log: line => Log("service: " + line));
+        var handler = new AuthorityRenewalHandler(Authority, _commits);
         _primaryService = new RenewalServiceHost(Fleet, RenewalEndpoint.Of(Fleet, BrokerRole.Primary, Host), handler, line => Log("service: " + line));
         _fallbackService = new RenewalServiceHost(Fleet, RenewalEndpoint.Of(Fleet, BrokerRole.Fallback, Host), handler, line => Log("service: " + line));
         await _primaryService.StartAsync();
@@ -276,6 +282,8 @@ public sealed class EndToEndFixture : IAsyncLifetime
             await _primaryService.DisposeAsync();
         if (_fallbackService is not null)
             await _fallbackService.DisposeAsync();
+        if (_commits is not null)
+            await _commits.DisposeAsync();
         if (_restartedPrimary is not null)
         {
             await _restartedPrimary.StopAsync();

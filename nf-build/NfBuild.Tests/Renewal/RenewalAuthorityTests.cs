@@ -297,6 +297,89 @@ public sealed class RenewalAuthorityTests : IDisposable
         Assert.False(authority.HandleStatus("dev-a", Status("online", newSerial))); // done: nothing more to do
     }
 
+    /// <summary>Issues a renewal to <paramref name="id"/>; returns (old serial, new serial, new fallback password).</summary>
+    private (string Old, string New, string Password) IssueRenewal(RenewalAuthority authority, string id)
+    {
+        using var key = CurrentKey(id);
+        using var newKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        string old = Serial(id);
+        var issued = Answer(authority.HandleRequest(id, Request(id, RenewalRequest.KindRenew, key, newKey).ToBytes()));
+        return (old, _fleet.Registry.Get(id)!.PendingSerial!, issued.FallbackPassword);
+    }
+
+    [Fact]
+    public void A_batch_of_statuses_commits_every_device_with_one_CRL_signing_and_one_password_write()
+    {
+        var passwords = new RecordingBatchPasswords();
+        var authority = new RenewalAuthority(_fleet, null, _clock, passwords);
+        var a = IssueRenewal(authority, "dev-a");
+        var b = IssueRenewal(authority, "dev-b");
+        var crlBefore = Crl.Read(_fleet);
+
+        var committed = authority.HandleStatuses([
+            new("dev-a", Status("online", a.New)),
+            new("dev-b", Status("offline", b.New)), // a last will: no commit
+            new("dev-b", Status("online", b.New)),
+            new("dev-x", Status("online", b.New)), // unknown device
+        ]);
+
+        Assert.Equal(["dev-a", "dev-b"], committed.Order());
+        Assert.Equal(a.New, Serial("dev-a"));
+        Assert.Equal(b.New, Serial("dev-b"));
+        var crl = Crl.Read(_fleet);
+        Assert.Contains(a.Old, crl.RevokedSerials);
+        Assert.Contains(b.Old, crl.RevokedSerials);
+        Assert.True(crl.ThisUpdate >= crlBefore.ThisUpdate);
+        var batch = Assert.Single(passwords.Batches);
+        Assert.Equal(["dev-a", "dev-b"], batch.Select(p => p.Key).Order());
+        Assert.True(FallbackPasswords.Verify(a.Password, batch.Single(p => p.Key == "dev-a").Value));
+        Assert.True(FallbackPasswords.Verify(b.Password, batch.Single(p => p.Key == "dev-b").Value));
+        Assert.Empty(authority.HandleStatuses([new("dev-a", Status("online", a.New))])); // idempotent: nothing left
+    }
+
+    [Fact]
+    public async Task The_commit_batcher_commits_what_arrives_within_its_window_together_and_completes_each_message()
+    {
+        var passwords = new RecordingBatchPasswords();
+        var authority = new RenewalAuthority(_fleet, null, _clock, passwords);
+        var a = IssueRenewal(authority, "dev-a");
+        var b = IssueRenewal(authority, "dev-b");
+        await using var batcher = new RenewalCommitBatcher(authority, TimeSpan.FromSeconds(2));
+        var done = new[]
+        {
+            batcher.SubmitAsync("dev-a", Status("online", a.New)),
+            batcher.SubmitAsync("dev-b", Status("online", b.New)),
+            batcher.SubmitAsync("dev-b", Status("online", "00")),
+        };
+        bool[] results = await Task.WhenAll(done);
+        Assert.Equal(new[] { true, true, true }, results); // dev-b is committed, by its other message
+        Assert.Equal(1, batcher.Batches);
+        Assert.Single(passwords.Batches);
+        Assert.Equal(a.New, Serial("dev-a"));
+        Assert.Equal(b.New, Serial("dev-b"));
+    }
+
+    [Fact]
+    public async Task A_failing_batch_fails_each_of_its_messages_and_leaves_the_commits_pending()
+    {
+        var authority = new RenewalAuthority(_fleet, null, _clock, new FailingOncePasswords());
+        var a = IssueRenewal(authority, "dev-a");
+        await using var batcher = new RenewalCommitBatcher(authority, TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAsync<IOException>(() => batcher.SubmitAsync("dev-a", Status("online", a.New)));
+        Assert.Equal(a.New, _fleet.Registry.Get("dev-a")!.PendingSerial);
+        Assert.True(await batcher.SubmitAsync("dev-a", Status("online", a.New)));
+        Assert.Equal(a.New, Serial("dev-a"));
+    }
+
+    private sealed class RecordingBatchPasswords : IFallbackPasswordSetter
+    {
+        public List<IReadOnlyList<KeyValuePair<string, string>>> Batches { get; } = [];
+
+        public void SetFallbackPasswordHash(string deviceId, string passwordHash) => Batches.Add([new(deviceId, passwordHash)]);
+
+        public void SetFallbackPasswordHashes(IReadOnlyList<KeyValuePair<string, string>> deviceHashes) => Batches.Add(deviceHashes.ToList());
+    }
+
     private sealed class FailingOncePasswords : IFallbackPasswordSetter
     {
         private bool _failed;
