@@ -123,6 +123,7 @@ public sealed class RabbitMqSimulationBackend(FleetDirectory fleet, Action<strin
 {
     private RabbitMqBackend? _backend;
     private readonly List<RenewalServiceHost> _services = [];
+    private RenewalCommitBatcher? _commits;
 
     public override string Name => "rabbitmq";
 
@@ -136,7 +137,10 @@ public sealed class RabbitMqSimulationBackend(FleetDirectory fleet, Action<strin
         _backend = await RabbitMqBackend.StartAsync(Fleet, cancel: cancel).ConfigureAwait(false);
         Log($"rabbitmq: {_backend.Primary.NodeName} and {_backend.Fallback.NodeName} up");
         Authority = new RenewalAuthority(Fleet, passwords: new BrokerFallbackPasswords(_backend.FallbackAdmin));
-        var handler = new AuthorityRenewalHandler(Authority);
+        // As `backend renewal` runs it: status commits batched (one CRL signing, one import_definitions, one registry
+        // write per window), the request consumer never waits for a commit.
+        _commits = new RenewalCommitBatcher(Authority);
+        var handler = new AuthorityRenewalHandler(Authority, _commits);
         string host = HostOf(Fleet.Settings.PrimaryEndpoints.FirstOrDefault() ?? "localhost:0");
         foreach (var role in BrokerRoleExtensions.Both)
         {
@@ -153,6 +157,8 @@ public sealed class RabbitMqSimulationBackend(FleetDirectory fleet, Action<strin
     {
         foreach (var s in _services)
             await s.DisposeAsync().ConfigureAwait(false);
+        if (_commits is not null)
+            await _commits.DisposeAsync().ConfigureAwait(false);
         if (_backend is not null)
             await _backend.DisposeAsync().ConfigureAwait(false);
     }
