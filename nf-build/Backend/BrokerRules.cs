@@ -109,12 +109,13 @@ public static class BrokerRules
         new TopicRule(TopicScope.AnyDeviceOrWildcard, role == BrokerRole.Primary ? ["renew.request", "status"] : ["renew.request"]),
         role == BrokerRole.Primary ? $"({RenewalQueue}|{StatusQueue})" : RenewalQueue);
 
-    /// <summary>The operator (`release rollout`), on the primary only: writes devices.&lt;any device id&gt;.commands, reads no
-    /// routing key and not amq.topic, and may use only its own MQTT subscription queues (3.10's MQTT plugin declares
-    /// them at CONNECT for a session that is not clean, so a publishing client with clean session needs none; they
-    /// stay its own so a persistent session would not fail either). Null on the fallback: no operator user there.</summary>
+    /// <summary>The operator (`release rollout`, `fleet status`, `fleet simulate`), on the primary only: writes
+    /// devices.&lt;any device id&gt;.commands, reads devices.&lt;any device id&gt;.status (exact device ids, no <c>*</c>: what
+    /// `fleet status` and a rollout's wave wait subscribe to) and nothing else, and may use only its own MQTT
+    /// subscription queues. Threat: whoever holds operator.key learns every device's version, slot, certificate serial
+    /// and expiry and outcome words; never telemetry, commands or renewal traffic. Null on the fallback: no operator user there.</summary>
     public static BrokerRights? Operator(BrokerRole role) => role != BrokerRole.Primary ? null : new(
-        new TopicRule(TopicScope.AnyDevice, ["commands"]), TopicRule.Nothing, MqttSubscriptionQueues(OperatorUser), ReadsExchange: false);
+        new TopicRule(TopicScope.AnyDevice, ["commands"]), new TopicRule(TopicScope.AnyDevice, ["status"]), MqttSubscriptionQueues(OperatorUser));
 
     /// <summary>RabbitMQ 3.10 MQTT's subscription queues of a client id: mqtt-subscription-&lt;client id&gt;qos0/qos1.</summary>
     public static string MqttSubscriptionQueues(string id) => $"mqtt-subscription-{id}qos[01]";

@@ -163,7 +163,7 @@ public static class ReleaseRollout
     }
 
     /// <summary>The device's rule: the chain ends at the pinned root (system roots ignored) and the name matches.</summary>
-    internal static bool ValidateServer(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2 pinnedRoot)
+    public static bool ValidateServer(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2 pinnedRoot)
     {
         if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
             return false;

@@ -116,6 +116,27 @@ public sealed class DeviceRegistry(string path)
         });
     }
 
+    /// <summary>Adds many new devices in one locked load-modify-save (bulk provisioning): all or none. Refuses an id
+    /// that is registered or appears twice, and a serial that is already in the fleet or appears twice.</summary>
+    public void AddRange(IReadOnlyList<DeviceRecord> records)
+    {
+        foreach (var r in records)
+            DeviceIds.Validate(r.Id);
+        Update(devices =>
+        {
+            var ids = devices.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+            var serials = devices.SelectMany(d => d.Serials.Append(d.Serial)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var r in records)
+            {
+                if (!ids.Add(r.Id))
+                    throw new FleetException($"device '{r.Id}' is already in the registry");
+                if (!serials.Add(r.Serial))
+                    throw new FleetException($"serial {r.Serial} of '{r.Id}' is already used in the fleet");
+            }
+            devices.AddRange(records);
+        });
+    }
+
     /// <summary>Records a renewal's new certificate as pending (the device has not switched yet).</summary>
     public void MarkPending(string deviceId, string serial, string certificateBase64, DateTimeOffset notAfter, string fallbackPasswordHash)
     {

@@ -27,6 +27,8 @@ public sealed class DownloadProgress
             progress.Report(url, stream.Position, stream.TotalLength);
             return new ReportingStream(stream, url, progress);
         }
+
+        public void CloseConnections() => inner.CloseConnections();
     }
 
     private sealed class ReportingStream(IDownloadStream inner, string url, DownloadProgress progress) : IDownloadStream

@@ -109,6 +109,10 @@ public sealed class VirtualDeviceRunner : IDisposable
     public static VirtualDeviceRunner Load(string directory, Action<string> log, string? fleetDirectory = null) =>
         new(VirtualProvisioner.Load(directory), log, fleetDirectory);
 
+    /// <summary>A runner for a device held in memory (<see cref="VirtualProvisioner.ProvisionInMemory"/>): a fleet simulation.</summary>
+    public static VirtualDeviceRunner FromDevice(VirtualEsp32 device, Action<string> log, string? fleetDirectory = null) =>
+        new(device, log, fleetDirectory);
+
     /// <summary>Power on: bootloader, NVS mount, the application object.</summary>
     public RunningIdentity Boot() => Start(PowerDown(() => Device.PowerOn()));
 

@@ -144,11 +144,32 @@ public static class VirtualProvisioner
         return new ProvisionResult(Path.GetFullPath(outputDirectory), plan.Encrypted, version);
     }
 
+    /// <summary>
+    /// The same provisioning as <see cref="Provision(string, string, string, ProvisionOptions?)"/>, kept in memory on a
+    /// sparse flash chip (only written sectors take memory) instead of saved: what a fleet simulation runs by the
+    /// thousand. The plan, the encryption and the boot check are the same; nothing is written to disk.
+    /// </summary>
+    public static VirtualEsp32 ProvisionInMemory(string fleetDirectory, string deviceId, ProvisionOptions? options = null)
+    {
+        options ??= new ProvisionOptions();
+        DeviceTopics.ValidateDeviceId(deviceId);
+        ProvisioningPlan plan = ProvisioningPlanBuilder.Build(options.ToRequest(fleetDirectory, deviceId));
+        var (flash, efuses) = VirtualPlanExecutor.Execute(plan, FlashChip.CreateSparse());
+        if (plan.FirstBootEncrypts)
+        {
+            var first = new VirtualEsp32(flash, efuses, SecuritySettings.Secure with { ReleaseMode = plan.Mode == ProvisioningMode.Release }).PowerOn();
+            if (!first.EncryptedOnThisBoot || !efuses.FlashEncryptionEnabled)
+                throw new Esp32FormatException("the first boot did not enable flash encryption");
+        }
+        VerifyBoots(flash, efuses, plan.DeviceId);
+        return new VirtualEsp32(flash, efuses, DeviceSettings(efuses));
+    }
+
     /// <summary>Boots a copy of the chip; returns the running version once the NVS names <paramref name="deviceId"/>.</summary>
     public static string VerifyBoots(FlashChip flash, Esp32Efuses efuses, string deviceId)
     {
         Esp32Efuses copy = Esp32EfuseFile.FromJson(Esp32EfuseFile.ToJson(efuses));
-        var device = new VirtualEsp32(FlashChip.FromImage(flash.Dump()), copy, DeviceSettings(copy));
+        var device = new VirtualEsp32(flash.ToSparse(), copy, DeviceSettings(copy));
         BootReport boot = device.PowerOn();
         if (boot.RunningSlot is null || boot.RunningVersion is null)
             throw new Esp32FormatException("the provisioned image does not boot");

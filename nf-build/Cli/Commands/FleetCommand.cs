@@ -20,6 +20,8 @@ internal static class FleetCommand
         fleet.Add(Revoke());
         fleet.Add(List());
         fleet.Add(OperatorIdentity());
+        fleet.Add(Simulate());
+        fleet.Add(Status());
         var crl = new Command("crl", "The issuing CA's certificate revocation list.");
         crl.Add(CrlRefresh());
         fleet.Add(crl);
@@ -153,6 +155,111 @@ internal static class FleetCommand
                 output.WriteLine($"    - delete user '{deviceId}' on the fallback broker (e.g. rabbitmqctl delete_user {deviceId}): it logs in by password, the CRL does not stop it");
                 output.WriteLine($"    - close the device's open connections on the primary broker: the CRL is checked only at the TLS handshake");
             }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Simulate()
+    {
+        var dir = FleetDir();
+        var devices = new Option<int>("--devices") { Description = "How many virtual devices (new identities sim-<run>-<n> are added to the fleet).", DefaultValueFactory = _ => 20, CustomParser = NumberParser.ParseIntArgument };
+        var scenario = new Option<string>("--scenario") { Description = "connect | rollout | renew.", DefaultValueFactory = _ => "connect" };
+        var backend = new Option<string>("--backend") { Description = "embedded (in this process) | rabbitmq (the fleet's two nodes, started and stopped by the simulation).", DefaultValueFactory = _ => "embedded" };
+        var release = new Option<DirectoryInfo?>("--release") { Description = "rollout: the release folder (`release create`, published with `release publish`)." };
+        var waves = new Option<string>("--waves") { Description = "rollout: cumulative percentages of the fleet per wave.", DefaultValueFactory = _ => "5,25,100" };
+        var abort = new Option<double>("--abort-failure-rate") { Description = "rollout: abort when a wave's failed share (rolled back, rejected, no answer) is above this.", DefaultValueFactory = _ => 0.2 };
+        var selfTest = new Option<int>("--self-test-seconds") { Description = "rollout: the simulated firmware's OTA self-test window.", DefaultValueFactory = _ => 20, CustomParser = NumberParser.ParseIntArgument };
+        var workers = new Option<int>("--workers") { Description = "Scheduler threads stepping the devices (the most devices in a TLS handshake at once).", DefaultValueFactory = _ => 32, CustomParser = NumberParser.ParseIntArgument };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds the connect phase, each rollout wave, and a renew run may take (default 180, 180, 600).", DefaultValueFactory = _ => 0, CustomParser = NumberParser.ParseIntArgument };
+        var handshakes = new Option<int>("--handshakes") { Description = "connect: afterwards, this many raw mutual-TLS handshakes to the primary (TLS handshakes/s).", DefaultValueFactory = _ => 0, CustomParser = NumberParser.ParseIntArgument };
+        var command = new Command("simulate", "Run N virtual devices of this fleet in one process against its backend: connect, rollout (waves, abort on failures) or renew; prints throughput and latency percentiles.")
+            { dir, devices, scenario, backend, release, waves, abort, selfTest, workers, handshakes, timeout };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var kind = parse.GetValue(scenario) switch
+            {
+                "connect" => NfBuild.Simulation.SimulationScenario.Connect,
+                "rollout" => NfBuild.Simulation.SimulationScenario.Rollout,
+                "renew" => NfBuild.Simulation.SimulationScenario.Renew,
+                var other => throw new CliUsageException($"--scenario '{other}' is not connect, rollout or renew"),
+            };
+            var backendKind = parse.GetValue(backend) switch
+            {
+                "embedded" => NfBuild.Simulation.SimulationBackendKind.Embedded,
+                "rabbitmq" => NfBuild.Simulation.SimulationBackendKind.RabbitMq,
+                var other => throw new CliUsageException($"--backend '{other}' is not embedded or rabbitmq"),
+            };
+            var waveList = new List<int>();
+            foreach (var part in parse.GetValue(waves)!.Split(',', StringSplitOptions.TrimEntries))
+                waveList.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int w) ? w : throw new CliUsageException($"--waves: '{part}' is not a percentage"));
+            double rate = parse.GetValue(abort);
+            if (rate is < 0 or > 1)
+                throw new CliUsageException("--abort-failure-rate must be between 0 and 1");
+            int count = parse.GetValue(devices), workerCount = parse.GetValue(workers);
+            if (count < 1 || workerCount < 1)
+                throw new CliUsageException("--devices and --workers must be at least 1");
+            if (kind == NfBuild.Simulation.SimulationScenario.Rollout && parse.GetValue(release) is null)
+                throw new CliUsageException("--scenario rollout needs --release <dir>");
+            var output = parse.InvocationConfiguration.Output;
+            int seconds = parse.GetValue(timeout);
+            var defaults = new NfBuild.Simulation.SimulationOptions { FleetDirectory = "", Devices = 1, Scenario = kind };
+            var report = await NfBuild.Simulation.FleetSimulation.RunAsync(new NfBuild.Simulation.SimulationOptions
+            {
+                ConnectTimeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : defaults.ConnectTimeout,
+                WaveTimeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : defaults.WaveTimeout,
+                RenewTimeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : defaults.RenewTimeout,
+                FleetDirectory = parse.GetValue(dir)!.FullName,
+                Devices = count,
+                Scenario = kind,
+                Backend = backendKind,
+                ReleaseDirectory = parse.GetValue(release)?.FullName,
+                Waves = waveList,
+                AbortFailureRate = rate,
+                SelfTestSeconds = parse.GetValue(selfTest),
+                Workers = workerCount,
+                Handshakes = parse.GetValue(handshakes),
+                Log = line => { lock (output) output.WriteLine(line); },
+            }, cancel);
+            foreach (var line in NfBuild.Simulation.SimulationReportText.Lines(report))
+                output.WriteLine(line);
+            if (!report.Succeeded)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: the simulation had {report.Problems.Count} problem(s); see 'problem:' above");
+                return 1;
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var dir = FleetDir();
+        var command = new Command("status", "Show every active device's retained status as the fleet's operator, read from every primary endpoint: version, slot, certificate expiry, last renewal and OTA outcome, online/offline.") { dir };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var fleet = FleetDirectory.Open(parse.GetValue(dir)!.FullName);
+            var result = await FleetStatusReader.ReadAsync(fleet, cancel: cancel);
+            var output = parse.InvocationConfiguration.Output;
+            foreach (var e in result.EndpointErrors)
+                output.WriteLine("endpoint not read: " + e);
+            if (result.EndpointsRead.Count == 0)
+                throw new CliUsageException("no primary endpoint could be read: " + string.Join("; ", result.EndpointErrors));
+            int idWidth = Math.Max(2, result.Devices.Select(d => d.Device.Id.Length).DefaultIfEmpty(0).Max());
+            output.WriteLine($"{"ID".PadRight(idWidth)}  {"STATE",-8}  {"VERSION",-10}  SLOT  {"CERT NOT AFTER",-20}  {"RENEWAL",-12}  {"OTA",-24}  NODE");
+            foreach (var row in result.Devices.OrderBy(d => d.Device.Id, StringComparer.Ordinal))
+            {
+                if (row.Status is not { } s)
+                {
+                    output.WriteLine($"{row.Device.Id.PadRight(idWidth)}  {"unknown",-8}  {"-",-10}  {"-",4}  {row.Device.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),-20}  {"-",-12}  {"-",-24}  (no retained status: never connected)");
+                    continue;
+                }
+                var r = s.Report;
+                output.WriteLine($"{row.Device.Id.PadRight(idWidth)}  {r.State,-8}  {r.Version,-10}  {r.Slot,4}  {r.NotAfter,-20}  {r.Renewal,-12}  {r.Ota,-24}  {s.Endpoint}");
+            }
+            int online = result.Devices.Count(d => d.Status?.Report.State == "online");
+            output.WriteLine($"{result.Devices.Count} device(s): {online} online, {result.Devices.Count(d => d.Status?.Report.State == "offline")} offline, {result.Devices.Count(d => d.Status is null)} without status; endpoints read: {string.Join(", ", result.EndpointsRead)}");
             return 0;
         });
         return command;

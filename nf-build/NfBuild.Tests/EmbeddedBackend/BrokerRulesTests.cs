@@ -72,7 +72,7 @@ public sealed class EmbeddedBrokerRulesTests
     }
 
     [Fact]
-    public void Operator_writes_any_devices_commands_on_the_primary_only_and_reads_nothing()
+    public void Operator_writes_any_devices_commands_and_reads_any_devices_status_on_the_primary_only()
     {
         var op = BrokerRules.Operator(BrokerRole.Primary)!;
         Assert.Null(BrokerRules.Operator(BrokerRole.Fallback));
@@ -80,11 +80,14 @@ public sealed class EmbeddedBrokerRulesTests
         Assert.True(op.Write.Matches("operator", "devices.dev-b.commands"));
         Assert.False(op.Write.Matches("operator", "devices.dev-a.telemetry"));
         Assert.False(op.Write.Matches("operator", "devices.dev-a.renew.response"));
+        Assert.False(op.Write.Matches("operator", "devices.dev-a.status"));
         Assert.False(op.Write.Matches("operator", "devices.*.commands"));
-        foreach (var key in new[] { "devices.dev-a.telemetry", "devices.dev-a.status", "devices.dev-a.commands", "devices.*.commands", "#" })
+        Assert.True(op.Read.Matches("operator", "devices.dev-a.status"));
+        Assert.True(op.Read.Matches("operator", "devices.dev-b.status"));
+        foreach (var key in new[] { "devices.dev-a.telemetry", "devices.*.status", "devices.dev-a.commands", "devices.dev-a.renew.request", "devices.*.commands", "#" })
             Assert.False(op.Read.Matches("operator", key));
-        Assert.Equal("^$", op.Read.Regex);
-        Assert.Equal(("^mqtt-subscription-operatorqos[01]$", "^(amq\\.topic|mqtt-subscription-operatorqos[01])$", "^mqtt-subscription-operatorqos[01]$"), op.ResourcePermissions);
+        Assert.Equal("^devices\\.[a-z0-9-]{1,32}\\.status$", op.Read.Regex);
+        Assert.Equal(("^mqtt-subscription-operatorqos[01]$", "^(amq\\.topic|mqtt-subscription-operatorqos[01])$", "^(amq\\.topic|mqtt-subscription-operatorqos[01])$"), op.ResourcePermissions);
         Assert.True(op.MayUseQueue("mqtt-subscription-operatorqos1"));
         Assert.False(op.MayUseQueue("mqtt-subscription-dev-aqos1"));
         var primaryUsers = BrokerRules.Users(BrokerRole.Primary, []);

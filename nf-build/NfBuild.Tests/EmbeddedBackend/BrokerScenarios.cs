@@ -79,7 +79,13 @@ public static class BrokerScenarios
         new("renewal-service cert over MQTT: response", P, "renewal-service", "renewal-service", Scenario.Publish, "devices/dev-a/renew/response"),
         new("renewal-service cert over MQTT: requests", P, "renewal-service", "renewal-service", Scenario.Subscribe, "devices/+/renew/request"),
         new("renewal-service cert over MQTT: telemetry", P, "renewal-service", "renewal-service", Scenario.Publish, "devices/dev-a/telemetry"),
-        // The operator (`release rollout`): publishes any device's commands on the primary, reads and publishes nothing else.
+        // The operator (`release rollout`, `fleet status`): publishes any device's commands and reads any device's status on
+        // the primary (exact topics), reads and publishes nothing else.
+        new("operator: subscribe status", P, "operator", "operator", Scenario.Subscribe, "devices/dev-a/status"),
+        new("operator: subscribe other device status", P, "operator", "operator", Scenario.Subscribe, "devices/dev-b/status"),
+        new("operator: subscribe devices/+/status", P, "operator", "operator", Scenario.Subscribe, "devices/+/status"),
+        new("operator: subscribe renew requests", P, "operator", "operator", Scenario.Subscribe, "devices/dev-a/renew/request"),
+        new("operator: publish status", P, "operator", "operator", Scenario.Publish, "devices/dev-a/status"),
         new("operator: device commands", P, "operator", "operator", Scenario.Publish, "devices/dev-a/commands"),
         new("operator: other device commands", P, "operator", "operator", Scenario.Publish, "devices/dev-b/commands"),
         new("operator: subscribe telemetry", P, "operator", "operator", Scenario.Subscribe, "devices/dev-a/telemetry"),

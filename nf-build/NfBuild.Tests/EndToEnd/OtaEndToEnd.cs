@@ -26,11 +26,11 @@ public static class OtaEndToEnd
     public static async Task<PublishedRelease> CreateAndPublishAsync(EndToEndFixture fx, string version, int appBytes, int deployBytes, string projectName = "nanoCLR")
     {
         await fx.FirmwareServerAsync();
-        return CreateAndPublish(fx.Root, fx.FirmwareBaseUrl, version, appBytes, deployBytes);
+        return CreateAndPublish(fx.Root, fx.FirmwareBaseUrl, version, appBytes, deployBytes, projectName);
     }
 
     /// <summary>The same for any firmware server serving the fleet's document root at <paramref name="baseUrl"/> (Apache or the embedded one).</summary>
-    public static PublishedRelease CreateAndPublish(string fleetRoot, string baseUrl, string version, int appBytes, int deployBytes)
+    public static PublishedRelease CreateAndPublish(string fleetRoot, string baseUrl, string version, int appBytes, int deployBytes, string projectName = "nanoCLR")
     {
         string work = Path.Combine(fleetRoot, "release-work", version + "-" + Guid.NewGuid().ToString("N")[..6]);
         Directory.CreateDirectory(work);
