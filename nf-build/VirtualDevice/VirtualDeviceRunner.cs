@@ -60,6 +60,9 @@ public sealed class VirtualDeviceRunner : IDisposable
 
     public SystemClock Clock { get; } = new();
 
+    /// <summary>This device's open TLS sessions (MQTT and HTTPS), across reboots: the chip has RAM for one.</summary>
+    public TlsSessionCounter TlsSessions { get; } = new();
+
     public VirtualNvsSecureStore? Store { get; private set; }
 
     public RunningIdentity? Identity { get; private set; }
@@ -150,9 +153,9 @@ public sealed class VirtualDeviceRunner : IDisposable
         Identity = new RunningIdentity(id, boot.RunningVersion, slot.OtaIndex, identitySlot, certificate.SerialHex, certificate.NotAfter);
         _log($"booted: ota_{slot.OtaIndex} version {boot.RunningVersion}, flash encryption {(Device.Efuses.FlashEncryptionEnabled ? Device.Efuses.FlashEncryptionMode.ToString().ToLowerInvariant() : "off")}, NVS encryption {(Device.Settings.NvsEncryption ? "on" : "off")}, device {id}, identity slot {identitySlot} serial {Identity.Serial} not-after {Identity.NotAfter:yyyy-MM-ddTHH:mm:ssZ}");
 
-        _session = new MqttNetSession(Clock);
+        _session = new MqttNetSession(Clock, TlsSessions);
         // OTA downloads pin the same root as MQTT (ca_0): the firmware server's certificate is issued by the fleet CA.
-        _downloader = new HttpRangeDownloader(X509Certificate2.CreateFromPem(Required(DeviceStoreKeys.RootCa0)));
+        _downloader = new HttpRangeDownloader(X509Certificate2.CreateFromPem(Required(DeviceStoreKeys.RootCa0)), null, TlsSessions);
         var ota = new OtaPlatform(Downloads.Wrap(_downloader), new VirtualOtaSlotWriter(Device), new VirtualDeploySlots(Device), new VirtualOtaSlots(Device), OtaPlatform.DefaultBoard);
         var log = new LogAdapter(_log);
         Application = new DeviceApplication(Clock, Store, new HostDeviceKeys(Store), new HostCrypto(), _session,

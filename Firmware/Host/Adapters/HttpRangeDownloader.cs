@@ -15,7 +15,7 @@ namespace IotDevice.Host.Adapters;
 /// (<see cref="HttpCompletionOption.ResponseHeadersRead"/>), never buffered. At most one connection, kept alive
 /// from one request to the next (the manifest, the signature and both parts of an update cost one TLS handshake,
 /// not four) until <see cref="CloseConnections"/>; a response given up before its end closes the connection
-/// instead of draining it. Connections are counted in <see cref="TlsSessionCounter"/> while open.
+/// instead of draining it. Connections are counted in <see cref="TlsSessions"/> while open.
 /// </summary>
 public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
 {
@@ -25,9 +25,11 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
 
     /// <param name="pinnedRoot">The fleet root CA (<c>pki/root-ca.pem</c>).</param>
     /// <param name="readTimeout">Bound of each header wait and each body read.</param>
-    public HttpRangeDownloader(X509Certificate2 pinnedRoot, TimeSpan? readTimeout = null)
+    /// <param name="tlsSessions">The device's TLS session count, shared with its MQTT session; null = a counter of its own.</param>
+    public HttpRangeDownloader(X509Certificate2 pinnedRoot, TimeSpan? readTimeout = null, TlsSessionCounter? tlsSessions = null)
     {
         _root = pinnedRoot ?? throw new ArgumentNullException(nameof(pinnedRoot));
+        TlsSessions = tlsSessions ?? new TlsSessionCounter();
         ReadTimeout = readTimeout ?? TimeSpan.FromSeconds(30);
         _client = CreateClient();
     }
@@ -151,6 +153,9 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     private int _connectionsOpened;
     private int _openConnections;
 
+    /// <summary>The TLS session count these connections are counted in (the device's, when it shares one).</summary>
+    public TlsSessionCounter TlsSessions { get; }
+
     /// <summary>TCP/TLS connections this downloader opened so far (a kept-alive one counts once).</summary>
     public int ConnectionsOpened => Volatile.Read(ref _connectionsOpened);
 
@@ -165,7 +170,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             await socket.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
             Interlocked.Increment(ref _connectionsOpened);
             Interlocked.Increment(ref _openConnections);
-            return new CountedStream(new NetworkStream(socket, ownsSocket: true), () => Interlocked.Decrement(ref _openConnections));
+            return new CountedStream(new NetworkStream(socket, ownsSocket: true), TlsSessions, () => Interlocked.Decrement(ref _openConnections));
         }
         catch
         {
@@ -209,14 +214,16 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
     private sealed class CountedStream : Stream
     {
         private readonly Stream _inner;
+        private readonly TlsSessionCounter _sessions;
         private readonly Action _onClose;
         private int _closed;
 
-        public CountedStream(Stream inner, Action onClose)
+        public CountedStream(Stream inner, TlsSessionCounter sessions, Action onClose)
         {
             _inner = inner;
+            _sessions = sessions;
             _onClose = onClose;
-            TlsSessionCounter.Opened();
+            _sessions.Opened();
         }
 
         public override bool CanRead => _inner.CanRead;
@@ -240,7 +247,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             if (disposing && Interlocked.Exchange(ref _closed, 1) == 0)
             {
                 _inner.Dispose();
-                TlsSessionCounter.Closed();
+                _sessions.Closed();
                 _onClose();
             }
             base.Dispose(disposing);
@@ -251,7 +258,7 @@ public sealed class HttpRangeDownloader : IRangeDownloader, IDisposable
             if (Interlocked.Exchange(ref _closed, 1) == 0)
             {
                 await _inner.DisposeAsync().ConfigureAwait(false);
-                TlsSessionCounter.Closed();
+                _sessions.Closed();
                 _onClose();
             }
             await base.DisposeAsync().ConfigureAwait(false);

@@ -45,8 +45,6 @@ namespace IotDevice.Host.Adapters;
 /// </summary>
 public sealed class MqttNetSession : IMqttSession
 {
-    private static int s_openSessions;
-
     private readonly IClock? _clock;
     private readonly object _gate = new();
     private IMqttClient? _client;
@@ -54,18 +52,19 @@ public sealed class MqttNetSession : IMqttSession
     private volatile bool _disconnectRequested;
 
     /// <param name="clock">Time used for the server certificate's validity (the device's clock); null = host time.</param>
-    public MqttNetSession(IClock? clock = null)
+    /// <param name="tlsSessions">The device's TLS session count, shared with its HTTPS downloader; null = a counter of its own.</param>
+    public MqttNetSession(IClock? clock = null, TlsSessionCounter? tlsSessions = null)
     {
         _clock = clock;
+        TlsSessions = tlsSessions ?? new TlsSessionCounter();
     }
 
     /// <summary>
-    /// MQTT TLS sessions currently open by any <see cref="MqttNetSession"/> in this process (counted from the
-    /// completed handshake until the stream is disposed). Each is also counted in the process-wide
-    /// <see cref="TlsSessionCounter"/> with the HTTPS downloads: the ESP32 has RAM for one mbedTLS session at
-    /// a time, so the tests assert that the whole count never exceeds one.
+    /// TLS sessions open through this session (counted from the completed handshake until the stream is disposed), in
+    /// the device's counter that its HTTPS downloads share: the ESP32 has RAM for one mbedTLS session at a time, so
+    /// the tests assert that the device's count never exceeds one.
     /// </summary>
-    public static int OpenSessions => Volatile.Read(ref s_openSessions);
+    public TlsSessionCounter TlsSessions { get; }
 
     /// <summary>Bound of DNS + TCP + TLS + CONNACK.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -95,7 +94,7 @@ public sealed class MqttNetSession : IMqttSession
         PinnedTlsStreamProvider provider;
         try
         {
-            provider = new PinnedTlsStreamProvider(endpoint, credentials, _clock, ConnectTimeout);
+            provider = new PinnedTlsStreamProvider(endpoint, credentials, _clock, ConnectTimeout, TlsSessions);
         }
         catch (CryptographicException e)
         {
@@ -299,18 +298,6 @@ public sealed class MqttNetSession : IMqttSession
         return text.ToString();
     }
 
-    internal static void SessionOpened()
-    {
-        Interlocked.Increment(ref s_openSessions);
-        TlsSessionCounter.Opened(); // the process-wide count the one-TLS-session-at-a-time tests read
-    }
-
-    internal static void SessionClosed()
-    {
-        Interlocked.Decrement(ref s_openSessions);
-        TlsSessionCounter.Closed();
-    }
-
     /// <summary>
     /// Makes the TCP connection and the TLS 1.2 handshake for MQTTnet, remembering how far it got and
     /// whether our server check rejected the server, so that failures can be classified precisely.
@@ -327,10 +314,12 @@ public sealed class MqttNetSession : IMqttSession
         private readonly TimeSpan _timeout;
         private readonly X509Certificate2Collection _pinnedRoots;
         private readonly SslStreamCertificateContext? _clientCertificate;
+        private readonly TlsSessionCounter _sessions;
         private CountedStream? _stream;
 
-        public PinnedTlsStreamProvider(MqttEndpoint endpoint, MqttCredentials credentials, IClock? clock, TimeSpan timeout)
+        public PinnedTlsStreamProvider(MqttEndpoint endpoint, MqttCredentials credentials, IClock? clock, TimeSpan timeout, TlsSessionCounter sessions)
         {
+            _sessions = sessions;
             _endpoint = endpoint;
             _clock = clock;
             _timeout = timeout;
@@ -397,7 +386,7 @@ public sealed class MqttNetSession : IMqttSession
             }
 
             Reached = Stage.Established;
-            var counted = new CountedStream(ssl, Environment.TickCount64);
+            var counted = new CountedStream(ssl, Environment.TickCount64, _sessions);
             _stream = counted;
             return counted;
         }
@@ -533,15 +522,17 @@ public sealed class MqttNetSession : IMqttSession
     {
         private readonly SslStream _inner;
         private readonly long _openedAt;
+        private readonly TlsSessionCounter _sessions;
         private int _disposed;
         private long _bytesRead;
         private long _closedAfterMs = -1;
 
-        public CountedStream(SslStream inner, long openedAt)
+        public CountedStream(SslStream inner, long openedAt, TlsSessionCounter sessions)
         {
             _inner = inner;
             _openedAt = openedAt;
-            SessionOpened();
+            _sessions = sessions;
+            _sessions.Opened();
         }
 
         /// <summary>Application bytes received from the broker.</summary>
@@ -611,7 +602,7 @@ public sealed class MqttNetSession : IMqttSession
                 }
                 finally
                 {
-                    SessionClosed();
+                    _sessions.Closed();
                 }
             }
             base.Dispose(disposing);

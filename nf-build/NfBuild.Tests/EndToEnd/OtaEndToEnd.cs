@@ -71,7 +71,7 @@ public static class OtaEndToEnd
         {
             while (!sampling.IsCancellationRequested)
             {
-                maxTls = Math.Max(maxTls, TlsSessionCounter.Open); // MQTT and HTTPS sessions of this process
+                maxTls = Math.Max(maxTls, device.Runner.TlsSessions.Open); // MQTT and HTTPS sessions of this device
                 Thread.Sleep(1);
             }
         });

@@ -78,7 +78,7 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(MqttConnectResult.Connected, session.Connect(Endpoint(broker), DeviceCredentials(leaf), Will));
         Assert.True(session.IsConnected);
-        Assert.Equal(1, MqttNetSession.OpenSessions);
+        Assert.Equal(1, session.TlsSessions.Open);
 
         // The CONNECT the broker saw: certificate login sends no username/password, persistent session.
         Assert.True(broker.Connects.TryDequeue(out var connect));
@@ -109,7 +109,7 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
 
         session.Disconnect();
         Assert.False(session.IsConnected);
-        Assert.Equal(0, MqttNetSession.OpenSessions);
+        Assert.Equal(0, session.TlsSessions.Open);
         Assert.False(session.Publish($"devices/{DeviceId}/telemetry", [1], retain: false));
         // A clean DISCONNECT: the broker must not publish the will.
         await Task.Delay(200);
@@ -126,7 +126,7 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(MqttConnectResult.ServerNotTrusted, session.Connect(Endpoint(broker), DeviceCredentials(leaf), Will));
         output.WriteLine("other CA: " + session.LastError);
-        Assert.Equal(0, MqttNetSession.OpenSessions);
+        Assert.Equal(0, session.TlsSessions.Open);
         Assert.False(session.IsConnected);
     }
 
@@ -193,7 +193,7 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
         output.WriteLine("broker: " + string.Join(" | ", broker.TlsRefusals));
         Assert.Equal(MqttConnectResult.ClientCertificateRejected, result);
         Assert.NotEmpty(broker.TlsRefusals); // it really was the broker that refused
-        Assert.Equal(0, MqttNetSession.OpenSessions);
+        Assert.Equal(0, session.TlsSessions.Open);
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(MqttConnectResult.NotAuthorized, session.Connect(Endpoint(broker), MqttCredentials.FromPassword(DeviceId, DeviceId, "wrong-password"), Will));
         output.WriteLine("bad password: " + session.LastError);
-        Assert.Equal(0, MqttNetSession.OpenSessions);
+        Assert.Equal(0, session.TlsSessions.Open);
 
         Assert.Equal(MqttConnectResult.Connected, session.Connect(Endpoint(broker), MqttCredentials.FromPassword(DeviceId, DeviceId, "right-password"), Will));
         Assert.True(broker.Connects.Last() is { UserName: DeviceId, Password: "right-password", ClientCertificate: null });
@@ -221,7 +221,7 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
         using var session = new MqttNetSession();
 
         Assert.Equal(MqttConnectResult.NotAuthorized, session.Connect(Endpoint(broker), DeviceCredentials(leaf), Will));
-        Assert.Equal(0, MqttNetSession.OpenSessions);
+        Assert.Equal(0, session.TlsSessions.Open);
     }
 
     [Fact]
@@ -263,14 +263,14 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
         int lost = 0;
         session.ConnectionLost += (_, _) => Interlocked.Increment(ref lost);
         Assert.Equal(MqttConnectResult.Connected, session.Connect(Endpoint(broker), DeviceCredentials(leaf), Will));
-        Assert.Equal(1, MqttNetSession.OpenSessions);
+        Assert.Equal(1, session.TlsSessions.Open);
 
         await broker.DisposeAsync();
 
         await WaitFor(() => Volatile.Read(ref lost) == 1, "ConnectionLost");
         Assert.False(session.IsConnected);
         Assert.False(session.Publish($"devices/{DeviceId}/telemetry", [1], retain: false));
-        await WaitFor(() => MqttNetSession.OpenSessions == 0, "the TLS session to close");
+        await WaitFor(() => session.TlsSessions.Open == 0, "the TLS session to close");
         session.Disconnect();
         Assert.Equal(1, lost); // Disconnect after the drop does not raise it again
     }
@@ -294,7 +294,7 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
             && Encoding.UTF8.GetString(m.Payload.ToArray<byte>()).Contains("state=offline"), "the retained will");
         Assert.True(status!.Retain);
         Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, status.QualityOfServiceLevel);
-        await WaitFor(() => MqttNetSession.OpenSessions == 0, "the TLS session to close");
+        await WaitFor(() => session.TlsSessions.Open == 0, "the TLS session to close");
     }
 
     [Fact]
@@ -340,22 +340,23 @@ public sealed class MqttNetSessionTests(ITestOutputHelper output) : IDisposable
         await using var broker = await PrimaryBroker();
         using var leaf = _pki.IssueDevice(DeviceId);
         using var second = _pki.IssueDevice("dev-0002");
-        using var a = new MqttNetSession();
-        using var b = new MqttNetSession();
+        var tls = new TlsSessionCounter(); // one device's count, as its MQTT session and downloader share it
+        using var a = new MqttNetSession(null, tls);
+        using var b = new MqttNetSession(null, tls);
 
-        Assert.Equal(0, MqttNetSession.OpenSessions);
+        Assert.Equal(0, tls.Open);
         Assert.Equal(MqttConnectResult.Connected, a.Connect(Endpoint(broker), DeviceCredentials(leaf), Will));
-        Assert.Equal(1, MqttNetSession.OpenSessions);
+        Assert.Equal(1, tls.Open);
         Assert.Equal(MqttConnectResult.Connected, b.Connect(Endpoint(broker), MqttCredentials.FromCertificate("dev-0002", _pki.ChainPem(second), TestPki.KeyPem(second)), null!));
-        Assert.Equal(2, MqttNetSession.OpenSessions);
+        Assert.Equal(2, tls.Open);
         // Connect on a connected session closes the old TLS session first.
         var again = a.Connect(Endpoint(broker), DeviceCredentials(leaf), Will);
         output.WriteLine("reconnect: " + a.LastError);
         Assert.Equal(MqttConnectResult.Connected, again);
-        Assert.Equal(2, MqttNetSession.OpenSessions);
+        Assert.Equal(2, tls.Open);
         b.Dispose();
-        Assert.Equal(1, MqttNetSession.OpenSessions);
+        Assert.Equal(1, tls.Open);
         a.Disconnect();
-        Assert.Equal(0, MqttNetSession.OpenSessions);
+        Assert.Equal(0, tls.Open);
     }
 }

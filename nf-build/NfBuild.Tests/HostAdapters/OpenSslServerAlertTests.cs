@@ -83,7 +83,7 @@ public sealed class OpenSslServerAlertTests(ITestOutputHelper output) : IDisposa
                 Assert.Equal(MqttConnectResult.ClientCertificateRejected, result);
                 Assert.Contains(" alert ", session.LastError); // the verdict came as a TLS alert, inside the handshake
             }
-            Assert.Equal(0, MqttNetSession.OpenSessions);
+            Assert.Equal(0, session.TlsSessions.Open);
         }
         finally
         {

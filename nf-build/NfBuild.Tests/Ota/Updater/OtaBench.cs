@@ -30,8 +30,11 @@ internal sealed class ManualClock : IClock
 /// (to the primary broker when <see cref="PrimaryReachable"/>). The MQTT session itself is not modelled:
 /// these tests are about flash, HTTPS and the boot decisions; the connection manager is another branch's.
 /// </summary>
-internal sealed class BenchHost : IOtaHost
+internal sealed class BenchHost(TlsSessionCounter tls) : IOtaHost
 {
+    /// <summary>The bench's TLS sessions (its downloader's; the MQTT session is not modelled).</summary>
+    public TlsSessionCounter Tls => tls;
+
     public bool MqttOpen { get; private set; } = true;
 
     public List<string> Words { get; } = [];
@@ -43,12 +46,12 @@ internal sealed class BenchHost : IOtaHost
     public void ReleaseNetwork()
     {
         MqttOpen = false;
-        TlsSessionCounter.ResetPeak();
+        Tls.ResetPeak();
     }
 
     public void RestoreNetwork()
     {
-        TlsPeakWhileDownloading = Math.Max(TlsPeakWhileDownloading, TlsSessionCounter.Peak);
+        TlsPeakWhileDownloading = Math.Max(TlsPeakWhileDownloading, Tls.Peak);
         MqttOpen = true;
     }
 
@@ -79,15 +82,19 @@ internal sealed class OtaBench
         _releaseKey = releaseKey;
         Settings = settings;
         Chip = chip;
+        Host = new BenchHost(Tls);
     }
 
     public VirtualEsp32 Chip { get; private set; }
+
+    /// <summary>The TLS sessions of this device's firmware runs (each run's downloader counts here).</summary>
+    public TlsSessionCounter Tls { get; } = new();
 
     public SecuritySettings Settings { get; }
 
     public ManualClock Clock { get; } = new();
 
-    public BenchHost Host { get; private set; } = new();
+    public BenchHost Host { get; private set; }
 
     /// <summary>Every OTA word reported, across reboots.</summary>
     public List<string> AllWords { get; } = [];
@@ -145,12 +152,12 @@ internal sealed class OtaBench
     {
         // The previous firmware run is gone (reboot or power loss): so are its TLS connections.
         _downloader?.Dispose();
-        _downloader = new HttpRangeDownloader(_root, TimeSpan.FromSeconds(10));
+        _downloader = new HttpRangeDownloader(_root, TimeSpan.FromSeconds(10), Tls);
         if (Host is not null)
             AllWords.AddRange(Host.Words);
         Store = new VirtualNvsSecureStore(Chip.MountNvs());
         var settings = new OtaSettings(Board, "1.0.0") { ChunkSize = ChunkSize, ReportWindowSeconds = 5, RetryDelaySeconds = 1 };
-        Host = new BenchHost();
+        Host = new BenchHost(Tls);
         Updater = new OtaUpdater(settings, Host, _downloader, new VirtualOtaSlotWriter(Chip), new VirtualDeploySlots(Chip),
             new VirtualOtaSlots(Chip), Store, new HostCrypto(), Clock, new CallbackRebooter(_ => { }), new ListLog(Log));
     }
