@@ -54,10 +54,13 @@ public sealed class DeviceRegistry(string path)
     {
         if (!File.Exists(Path))
             throw new FleetException($"device registry '{Path}' does not exist");
+        // The hash of what is on disk now, streamed (a small pooled buffer): a 1.2 MB byte[] per read would be a large-object
+        // heap allocation several times per request, and the gen-2 collections they force stall every thread.
+        if (ParsedCache.TryGetValue(Path, out var cached) && CryptographicOperations.FixedTimeEquals(cached.Sha256, HashOfFile()))
+            return cached;
+        // Changed (or not cached): parse these bytes, keyed by their own hash (a replace after the hash above is parsed here).
         byte[] bytes = File.ReadAllBytes(Path);
         byte[] hash = SHA256.HashData(bytes);
-        if (ParsedCache.TryGetValue(Path, out var cached) && CryptographicOperations.FixedTimeEquals(cached.Sha256, hash))
-            return cached;
         try
         {
             ReadOnlySpan<byte> json = bytes.AsSpan();
@@ -72,6 +75,12 @@ public sealed class DeviceRegistry(string path)
         {
             throw new FleetException($"device registry '{Path}' is not valid: {e.Message}", e);
         }
+    }
+
+    private byte[] HashOfFile()
+    {
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+        return SHA256.HashData(stream);
     }
 
     private Parsed Remember(byte[] hash, IReadOnlyList<DeviceRecord> devices)
