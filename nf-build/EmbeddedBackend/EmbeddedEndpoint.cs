@@ -25,7 +25,8 @@ namespace NfBuild.EmbeddedBackend;
 /// RabbitMQ would show (amqp2mqtt of the key).</item>
 /// <item>Retained messages, last will (checked like a publish), persistent sessions, client-id takeover: MQTTnet's.</item>
 /// <item>Renewal: a permitted devices/&lt;id&gt;/renew/request (and, on the primary, devices/&lt;id&gt;/status) that the
-/// renewal service's read rule allows goes to <see cref="IRenewalHandler"/> in arrival order; its answer is published on
+/// renewal service's read rule allows goes to <see cref="IRenewalHandler"/> (requests up to
+/// <see cref="RenewalConcurrency"/> at a time, status in arrival order or to the commit batcher); its answer is published on
 /// devices/&lt;id&gt;/renew/response of this endpoint if the service's write rule allows it.</item>
 /// </list>
 /// </summary>
@@ -80,7 +81,10 @@ public sealed class EmbeddedEndpoint : IAsyncDisposable
     {
         await Server.StartAsync();
         if (_renewal is not null)
+        {
+            RenewalServiceHost.EnsureThreadsFor(RenewalConcurrency);
             _renewalWorker = Task.Run(RenewalLoop);
+        }
         _log($"{Role.DirectoryName()}: mqtts://{_adapter.Address}:{Port} (vhost {Vhost}, {(Role == BrokerRole.Primary ? "certificate login" : "password login")})");
     }
 
@@ -227,8 +231,14 @@ public sealed class EmbeddedEndpoint : IAsyncDisposable
         await Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = BrokerRules.RenewalServiceUser });
     }
 
+    /// <summary>Requests the in-process renewal handler works on at the same time, as one RabbitMQ renewal-service
+    /// instance does (<see cref="RenewalServiceHost.RequestConcurrency"/>): the authority is thread-safe and the registry
+    /// writes of concurrent requests are grouped, so a fleet renewing at once is not answered one request after another.</summary>
+    public const int RenewalConcurrency = RenewalServiceHost.RequestConcurrency;
+
     private async Task RenewalLoop()
     {
+        using var slots = new SemaphoreSlim(RenewalConcurrency);
         await foreach (var (deviceId, kind, payload) in _renewalQueue.Reader.ReadAllAsync())
         {
             if (kind == RenewalMessageKinds.Status && _renewal is IRenewalStatusBatcher { BatchesStatus: true } batcher)
@@ -244,27 +254,56 @@ public sealed class EmbeddedEndpoint : IAsyncDisposable
                 }, TaskScheduler.Default);
                 continue;
             }
-            byte[]? answer;
-            try
+            if (kind == RenewalMessageKinds.Status)
             {
-                answer = _renewal!.Handle(Vhost, deviceId, kind, payload);
-            }
-            catch (Exception ex)
-            {
-                _log($"{Role.DirectoryName()}: handler failed for {deviceId} ({kind}): {ex.Message}");
+                // Unbatched status (a commit each): in arrival order on this loop, as before.
+                await HandleOneAsync(deviceId, kind, payload);
                 continue;
             }
-            Interlocked.Increment(ref _handled);
-            if (answer is not null && kind == RenewalMessageKinds.Request)
+            // Requests: up to RenewalConcurrency at a time. A device sends its next request only after the answer to the
+            // previous one (or its timeout), so one device's requests do not overtake each other.
+            await slots.WaitAsync();
+            string device = deviceId;
+            byte[] body = payload;
+            _ = Task.Run(async () =>
             {
                 try
                 {
-                    await PublishAsServiceAsync($"devices/{deviceId}/renew/response", answer);
+                    await HandleOneAsync(device, RenewalMessageKinds.Request, body);
                 }
-                catch (Exception ex) when (ex is BackendException or InvalidOperationException or ObjectDisposedException)
+                finally
                 {
-                    _log($"{Role.DirectoryName()}: answer to {deviceId} not published: {ex.Message}");
+                    slots.Release();
                 }
+            });
+        }
+        // Stopping: let the requests in flight finish (their answers may still be published).
+        for (int i = 0; i < RenewalConcurrency; i++)
+            await slots.WaitAsync();
+    }
+
+    private async Task HandleOneAsync(string deviceId, string kind, byte[] payload)
+    {
+        byte[]? answer;
+        try
+        {
+            answer = _renewal!.Handle(Vhost, deviceId, kind, payload);
+        }
+        catch (Exception ex)
+        {
+            _log($"{Role.DirectoryName()}: handler failed for {deviceId} ({kind}): {ex.Message}");
+            return;
+        }
+        Interlocked.Increment(ref _handled);
+        if (answer is not null && kind == RenewalMessageKinds.Request)
+        {
+            try
+            {
+                await PublishAsServiceAsync($"devices/{deviceId}/renew/response", answer);
+            }
+            catch (Exception ex) when (ex is BackendException or InvalidOperationException or ObjectDisposedException)
+            {
+                _log($"{Role.DirectoryName()}: answer to {deviceId} not published: {ex.Message}");
             }
         }
     }

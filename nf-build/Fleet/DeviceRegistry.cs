@@ -28,7 +28,19 @@ public sealed class DeviceRegistry(string path)
     /// <summary>Path of devices.json.</summary>
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
-    private sealed record Parsed(byte[] Sha256, IReadOnlyList<DeviceRecord> Devices);
+    /// <summary>One parse of the file, with an index by id and the set of every serial (built once per content, so a
+    /// lookup or a serial check is not a scan or a copy of 1,000 records per request).</summary>
+    private sealed class Parsed(byte[] sha256, IReadOnlyList<DeviceRecord> devices)
+    {
+        public byte[] Sha256 { get; } = sha256;
+        public IReadOnlyList<DeviceRecord> Devices { get; } = devices;
+        private Dictionary<string, DeviceRecord>? _byId;
+        private HashSet<string>? _serials;
+
+        public Dictionary<string, DeviceRecord> ById => _byId ??= Devices.ToDictionary(d => d.Id, StringComparer.Ordinal);
+
+        public HashSet<string> Serials => _serials ??= Devices.SelectMany(d => d.Serials.Append(d.Serial)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
 
     private static readonly ConcurrentDictionary<string, Parsed> ParsedCache = new(StringComparer.Ordinal);
 
@@ -36,14 +48,19 @@ public sealed class DeviceRegistry(string path)
     public DeviceRegistrySnapshot Load() => new(LoadShared().Select(d => d.Copy()).ToList());
 
     /// <summary>The parsed, checked records (shared with the cache: never hand them out or change them).</summary>
-    private IReadOnlyList<DeviceRecord> LoadShared()
+    private IReadOnlyList<DeviceRecord> LoadShared() => LoadParsed().Devices;
+
+    private Parsed LoadParsed()
     {
         if (!File.Exists(Path))
             throw new FleetException($"device registry '{Path}' does not exist");
+        // The hash of what is on disk now, streamed (a small pooled buffer): a 1.2 MB byte[] per read would be a large-object
+        // heap allocation several times per request, and the gen-2 collections they force stall every thread.
+        if (ParsedCache.TryGetValue(Path, out var cached) && CryptographicOperations.FixedTimeEquals(cached.Sha256, HashOfFile()))
+            return cached;
+        // Changed (or not cached): parse these bytes, keyed by their own hash (a replace after the hash above is parsed here).
         byte[] bytes = File.ReadAllBytes(Path);
         byte[] hash = SHA256.HashData(bytes);
-        if (ParsedCache.TryGetValue(Path, out var cached) && CryptographicOperations.FixedTimeEquals(cached.Sha256, hash))
-            return cached.Devices;
         try
         {
             ReadOnlySpan<byte> json = bytes.AsSpan();
@@ -52,8 +69,7 @@ public sealed class DeviceRegistry(string path)
             var file = JsonSerializer.Deserialize<RegistryFile>(json, FleetSettings.Json)
                 ?? throw new FleetException($"device registry '{Path}' is empty");
             CheckContent(file.Devices);
-            Remember(hash, file.Devices);
-            return file.Devices;
+            return Remember(hash, file.Devices);
         }
         catch (JsonException e)
         {
@@ -61,11 +77,19 @@ public sealed class DeviceRegistry(string path)
         }
     }
 
-    private void Remember(byte[] hash, IReadOnlyList<DeviceRecord> devices)
+    private byte[] HashOfFile()
+    {
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+        return SHA256.HashData(stream);
+    }
+
+    private Parsed Remember(byte[] hash, IReadOnlyList<DeviceRecord> devices)
     {
         if (ParsedCache.Count > 64)
             ParsedCache.Clear(); // many short-lived fleets (tests): keep the cache small
-        ParsedCache[Path] = new Parsed(hash, devices);
+        var parsed = new Parsed(hash, devices);
+        ParsedCache[Path] = parsed;
+        return parsed;
     }
 
     /// <summary>
@@ -101,7 +125,11 @@ public sealed class DeviceRegistry(string path)
     }
 
     /// <summary>The device, or null when unknown.</summary>
-    public DeviceRecord? Get(string deviceId) => LoadShared().FirstOrDefault(d => d.Id == deviceId)?.Copy();
+    public DeviceRecord? Get(string deviceId) => LoadParsed().ById.GetValueOrDefault(deviceId)?.Copy();
+
+    /// <summary>Whether <paramref name="serialHex"/> is any device's current, pending or past serial (read fresh, as
+    /// <see cref="Get"/>; without copying the registry as <c>Load().AllSerials()</c> does).</summary>
+    public bool IsSerialUsed(string serialHex) => LoadParsed().Serials.Contains(serialHex);
 
     /// <summary>Adds a new device; refuses an id that is already registered (also a revoked one:
     /// ids are never reused, so old certificates and topics cannot be confused with a new device).</summary>
@@ -311,6 +339,17 @@ public sealed class DeviceRegistry(string path)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(mine.Error);
     }
 
+    /// <summary>The file's bytes (indented JSON and a final newline), serialised straight to UTF-8 (no string of the whole
+    /// registry to encode again).</summary>
+    private static byte[] SerializeFile(List<DeviceRecord> devices)
+    {
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(new RegistryFile { Devices = devices }, FleetSettings.Json);
+        byte[] file = new byte[json.Length + 1];
+        json.CopyTo(file, 0);
+        file[^1] = (byte)'\n';
+        return file;
+    }
+
     private void WriteGroup(List<Change> group)
     {
         try
@@ -332,7 +371,7 @@ public sealed class DeviceRegistry(string path)
             }
             if (any)
             {
-                byte[] json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new RegistryFile { Devices = devices }, FleetSettings.Json) + "\n");
+                byte[] json = SerializeFile(devices);
                 SecureFiles.Write(Path, json, SecureFiles.Public);
                 Remember(SHA256.HashData(json), devices.Select(d => d.Copy()).ToList());
             }

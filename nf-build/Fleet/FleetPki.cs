@@ -142,11 +142,10 @@ public sealed class FleetPki : IDisposable
 
     private byte[] UniqueSerial()
     {
-        var used = _fleet.Registry.Load().AllSerials();
         while (true)
         {
             byte[] serial = CertificateSerials.NewSerial();
-            if (!used.Contains(CertificateSerials.ToHex(serial)))
+            if (!_fleet.Registry.IsSerialUsed(CertificateSerials.ToHex(serial)))
                 return serial;
         }
     }

@@ -31,6 +31,7 @@ public sealed class RenewalAuthority
     private readonly RateLimiter _rate;
     private readonly IFallbackPasswordSetter? _passwords;
     private readonly object _commitGate = new();
+    private readonly IssuingCaCache _ca;
 
     public RenewalAuthority(FleetDirectory fleet, RenewalAuthorityOptions? options = null, TimeProvider? time = null, IFallbackPasswordSetter? passwords = null)
     {
@@ -40,7 +41,11 @@ public sealed class RenewalAuthority
         _replay = new ReplayGuard(_options.Freshness * 2);
         _rate = new RateLimiter(_options.RateWindow);
         _passwords = passwords;
+        _ca = new IssuingCaCache(fleet);
     }
+
+    /// <summary>Time per step, summed over the requests (benchmarks).</summary>
+    public RenewalTimings Timings { get; } = new();
 
     /// <summary>Raised for every decision (no secrets in it), for the service's log.</summary>
     public event Action<RenewalDecision>? Decided;
@@ -63,7 +68,9 @@ public sealed class RenewalAuthority
             return null;
         }
 
+        long started = Timings.Start();
         var (status, reason, issued) = Decide(deviceId, request);
+        Timings.Request(request.Kind == RenewalRequest.KindRenew, started);
         Decided?.Invoke(new RenewalDecision(deviceId, request.Kind, status, reason, issued?.Serial));
         var response = new RenewalResponse
         {
@@ -92,7 +99,9 @@ public sealed class RenewalAuthority
         if (!UtcTime.TryParse(request.Time, out DateTime sent) || (now - new DateTimeOffset(sent, TimeSpan.Zero)).Duration() > _options.Freshness)
             return Refused("stale");
 
+        long read = Timings.Start();
         DeviceRecord? device = _fleet.Registry.Get(deviceId);
+        Timings.Add(RenewalTimings.Step.RegistryRead, read);
         if (device is null)
             return Refused("unknown-device");
         if (device.State == DeviceState.Revoked)
@@ -108,6 +117,7 @@ public sealed class RenewalAuthority
         // The device proves possession of the key of the certificate the registry holds as current.
         if (request.Serial != device.Serial)
             return Refused("unknown-serial");
+        long verify = Timings.Start();
         using var current = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(device.Certificate));
         string csrHash = renew ? Convert.ToHexStringLower(SHA256.HashData(request.Csr)) : "";
         using (ECDsa? key = current.GetECDsaPublicKey())
@@ -115,6 +125,7 @@ public sealed class RenewalAuthority
             if (key is null || !key.VerifyData(request.PopMessage(csrHash), request.Pop, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
                 return Refused("bad-pop");
         }
+        Timings.Add(RenewalTimings.Step.PopVerify, verify);
         // An expired certificate still proves the device's identity for a while (a device that was off for
         // months must not be locked out), never forever: past the grace period only a visit helps.
         if (now > device.NotAfter + TimeSpan.FromDays(_fleet.Settings.GraceDays))
@@ -129,8 +140,11 @@ public sealed class RenewalAuthority
 
     private (string, string, Issued?) Issue(string deviceId, byte[] csr, DateTimeOffset now)
     {
-        using var pki = FleetPki.Open(_fleet);
+        long open = Timings.Start();
+        FleetPki pki = _ca.Current();
+        Timings.Add(RenewalTimings.Step.CaOpen, open);
         X509Certificate2 cert;
+        long sign = Timings.Start();
         try
         {
             // Checks the CSR's own signature, CN = device id and a P-256 key; takes only its public key.
@@ -140,11 +154,14 @@ public sealed class RenewalAuthority
         {
             return Refused("bad-csr");
         }
+        Timings.Add(RenewalTimings.Step.IssueCertificate, sign);
         using (cert)
         {
             string serial = CertificateSerials.Of(cert);
             string password = FallbackPasswords.Generate();
+            long write = Timings.Start();
             _fleet.Registry.MarkPending(deviceId, serial, Convert.ToBase64String(cert.RawData), cert.NotAfter.ToUniversalTime(), FallbackPasswords.Hash(password));
+            Timings.Add(RenewalTimings.Step.PendingWrite, write);
             return (RenewalResponse.StatusIssued, "none", new Issued(serial, cert.RawData, pki.IssuingCa.RawData, password));
         }
     }
@@ -181,6 +198,19 @@ public sealed class RenewalAuthority
         }
         if (wanted.Count == 0)
             return [];
+        long commitStarted = Timings.Start();
+        try
+        {
+            return CommitLocked(wanted);
+        }
+        finally
+        {
+            Timings.Add(RenewalTimings.Step.Commit, commitStarted);
+        }
+    }
+
+    private IReadOnlyList<string> CommitLocked(Dictionary<string, HashSet<string>> wanted)
+    {
         lock (_commitGate)
         {
             // Across instances (processes) sharing the fleet: one commit at a time, each reading the registry inside the

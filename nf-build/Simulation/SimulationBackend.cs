@@ -72,6 +72,8 @@ public abstract class SimulationBackend : IAsyncDisposable
             await _apache.StopAsync().ConfigureAwait(false);
             _apache.Dispose();
         }
+        if (Authority is not null)
+            Log(Authority.Timings.Summary());
         await StopBrokersAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
@@ -81,6 +83,7 @@ public abstract class SimulationBackend : IAsyncDisposable
 public sealed class EmbeddedSimulationBackend(FleetDirectory fleet, Action<string> log) : SimulationBackend(fleet, log)
 {
     private EmbeddedBackend.EmbeddedBackend? _backend;
+    private RenewalCommitBatcher? _commits;
 
     public override string Name => "embedded";
 
@@ -88,9 +91,11 @@ public sealed class EmbeddedSimulationBackend(FleetDirectory fleet, Action<strin
     {
         var passwords = new DeferredPasswords();
         Authority = new RenewalAuthority(Fleet, passwords: passwords);
+        // Status committed in batches, as the RabbitMQ renewal service does (one CRL signing and registry write per batch).
+        _commits = new RenewalCommitBatcher(Authority);
         _backend = await EmbeddedBackend.EmbeddedBackend.StartAsync(Fleet, new EmbeddedBackend.EmbeddedBackendOptions
         {
-            Renewal = new AuthorityRenewalHandler(Authority),
+            Renewal = new AuthorityRenewalHandler(Authority, _commits),
             // The embedded firmware server (Kestrel, the fleet's document root) only when a release is rolled out.
             FirmwareServer = firmwarePort is not null,
             FirmwarePort = firmwarePort,
@@ -103,6 +108,9 @@ public sealed class EmbeddedSimulationBackend(FleetDirectory fleet, Action<strin
     {
         if (_backend is not null)
             await _backend.DisposeAsync().ConfigureAwait(false);
+        // After the endpoints' renewal loops stopped handing status over: commits what is queued (the user table stays).
+        if (_commits is not null)
+            await _commits.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>The authority is made before the backend it rotates passwords on.</summary>
@@ -155,6 +163,8 @@ public sealed class RabbitMqSimulationBackend(FleetDirectory fleet, Action<strin
 
     protected override async ValueTask StopBrokersAsync()
     {
+        foreach (var s in _services)
+            Log($"renewal service {s.Name}: {s.TimingSummary()}");
         foreach (var s in _services)
             await s.DisposeAsync().ConfigureAwait(false);
         if (_commits is not null)

@@ -222,12 +222,16 @@ internal static class BackendCommand
             if (parse.GetValue(firmwarePort) is < 0 or > 65535)
                 throw new CliUsageException($"--firmware-port {parse.GetValue(firmwarePort)} is not a port (0..65535; 0: any free port)");
             IRenewalHandler? handler = null;
+            RenewalCommitBatcher? batcher = null;
             if (!parse.GetValue(noRenewal))
             {
                 var authority = new RenewalAuthority(layout, passwords: passwords);
                 authority.Decided += decision => output.WriteLine("renewal: " + decision);
-                handler = new AuthorityRenewalHandler(authority);
+                // Commits in batches, as `backend renewal` does; disposed after the backend (declared before it).
+                batcher = new RenewalCommitBatcher(authority, log: output.WriteLine);
+                handler = new AuthorityRenewalHandler(authority, batcher);
             }
+            await using var commits = batcher;
             using var stop = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
             Console.CancelKeyPress += onCancel;
