@@ -11,7 +11,13 @@ namespace Esp32.Formats.SecureBoot;
 public static class SecureBootV2Signer
 {
     /// <summary>The signed image: contents padded to 4 KB, then the signature sector.</summary>
-    public static byte[] Sign(ReadOnlySpan<byte> contents, RSA signingKey)
+    public static byte[] Sign(ReadOnlySpan<byte> contents, RSA signingKey) => Sign(contents, signingKey, salt: null);
+
+    /// <summary>
+    /// As <see cref="Sign(ReadOnlySpan{byte}, RSA)"/> but with a chosen 32-byte PSS salt (<see cref="SecureBootV2PssEncoder"/>),
+    /// for reproducible test output; null: .NET's RSA-PSS with a random salt.
+    /// </summary>
+    public static byte[] Sign(ReadOnlySpan<byte> contents, RSA signingKey, byte[]? salt)
     {
         ArgumentNullException.ThrowIfNull(signingKey);
         int padded = AlignUp(contents.Length);
@@ -20,7 +26,9 @@ public static class SecureBootV2Signer
         contents.CopyTo(output);
 
         byte[] digest = SHA256.HashData(output.AsSpan(0, padded));
-        byte[] signature = signingKey.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
+        byte[] signature = salt is null
+            ? signingKey.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pss)
+            : SecureBootV2PssEncoder.SignHashWithSalt(signingKey, digest, salt);
         var block = new SecureBootV2SignatureBlock(digest, SecureBootV2PublicKey.FromRsa(signingKey), signature);
         block.ToBytes().CopyTo(output, padded);
         return output;

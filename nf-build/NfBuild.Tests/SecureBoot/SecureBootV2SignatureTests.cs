@@ -120,3 +120,24 @@ public class SecureBootV2SignatureTests
         Assert.Throws<Esp32.Formats.Esp32FormatException>(() => SecureBootV2PublicKey.FromRsa(rsa2048));
     }
 }
+
+/// <summary>The chosen-salt PSS signer: reproducible, and accepted by .NET's own PSS verification and the verifier.</summary>
+public class SecureBootV2PssEncoderTests
+{
+    [Fact]
+    public void ChosenSalt_IsReproducible_AndVerifiesWithDotNetPss()
+    {
+        var key = SecureBootV2SignatureTests.Key;
+        byte[] contents = Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray();
+        byte[] salt = Enumerable.Range(0, 32).Select(i => (byte)(0x40 + i)).ToArray();
+
+        byte[] a = SecureBootV2Signer.Sign(contents, key, salt);
+        byte[] b = SecureBootV2Signer.Sign(contents, key, salt);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, SecureBootV2Signer.Sign(contents, key, new byte[32]));
+
+        var block = SecureBootV2SignatureBlock.TryParse(a.AsSpan(4096))!;
+        Assert.True(key.VerifyHash(block.ImageDigest, block.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pss));
+        Assert.Null(SecureBootV2Verifier.Verify(a, contents.Length, SecureBootV2PublicKey.FromRsa(key).Digest()));
+    }
+}
