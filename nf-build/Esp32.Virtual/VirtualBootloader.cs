@@ -5,6 +5,7 @@ using Esp32.Formats.Efuse;
 using Esp32.Formats.FlashEncryption;
 using Esp32.Formats.Ota;
 using Esp32.Formats.PartitionTable;
+using Esp32.Formats.SecureBoot;
 
 namespace Esp32.Virtual;
 
@@ -18,6 +19,9 @@ namespace Esp32.Virtual;
 /// only if its image verifies (header, checksum, SHA-256, chip) and, with anti-rollback, its secure_version
 /// is not below the eFuse's.</item>
 /// </list>
+/// With secure boot v2 enabled (ABS_DONE_1), the ROM first verifies the bootloader at 0x1000 against the BLOCK2 key
+/// digest (<see cref="SecureBootV2Verifier"/>; failure throws <see cref="SecureBootHaltException"/>), and an app
+/// slot is loadable only if its signature verifies too.
 /// </summary>
 internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, SecuritySettings settings)
 {
@@ -34,6 +38,9 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
         }
 
         using var cipher = efuses.FlashEncryptionEnabled ? efuses.CreateFlashCipher() : null;
+        byte[]? trustedKeyDigest = TrustedKeyDigest(efuses);
+        if (trustedKeyDigest is not null)
+            VerifyBootloaderSignature(cipher, trustedKeyDigest);
         PartitionTable table = ReadPartitionTable(chip, cipher, settings.PartitionTableOffset);
         Table = table;
         var layout = OtaSlotLayout.FromPartitionTable(table);
@@ -44,7 +51,7 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
         AppImageInfo? Image(AppSlot slot)
         {
             if (!images.TryGetValue(slot, out var info))
-                images[slot] = info = LoadImage(table, slot, cipher);
+                images[slot] = info = LoadImage(table, slot, cipher, trustedKeyDigest);
             return info;
         }
 
@@ -66,16 +73,45 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
     }
 
     /// <summary>The app image in a slot if it would load (esp_image_verify), else null.</summary>
-    private AppImageInfo? LoadImage(PartitionTable table, AppSlot slot, Esp32FlashCipher? cipher)
+    private AppImageInfo? LoadImage(PartitionTable table, AppSlot slot, Esp32FlashCipher? cipher, byte[]? trustedKeyDigest)
     {
         PartitionEntry? entry = slot.IsFactory ? table.Factory
             : slot.IsTest ? table.Test
             : table.OtaAppSlots.FirstOrDefault(e => e.OtaSlot == slot.Index);
-        return entry is null ? null : VerifyImage(new PartitionView(chip.Io, entry, cipher));
+        return entry is null ? null : VerifyImage(new PartitionView(chip.Io, entry, cipher), trustedKeyDigest);
     }
 
-    /// <summary>esp_image_verify on a partition: null when the image would not load.</summary>
-    internal static AppImageInfo? VerifyImage(PartitionView partition)
+    /// <summary>The BLOCK2 digest images must be signed against, or null when secure boot v2 is not enabled.</summary>
+    internal static byte[]? TrustedKeyDigest(Esp32Efuses efuses) =>
+        efuses.SecureBootV2Enabled ? efuses.GetSecureBootKeyDigest() : null;
+
+    /// <summary>
+    /// The ROM's check of the bootloader (ets_secure_boot_verify_bootloader): the image at 0x1000, its length from its
+    /// own header and segments, the signature block after it padded to 4 KB, all inside the region before the table.
+    /// </summary>
+    private void VerifyBootloaderSignature(Esp32FlashCipher? cipher, byte[] trustedKeyDigest)
+    {
+        const int BootloaderOffset = 0x1000;
+        byte[] region = new byte[(int)settings.PartitionTableOffset - BootloaderOffset];
+        chip.Io.Read(BootloaderOffset, region);
+        cipher?.DecryptInPlace(BootloaderOffset, region);
+        if (region[0] != AppImageHeader.ImageMagic)
+            throw new SecureBootHaltException("is not a valid image");
+        AppImageInfo info;
+        try
+        {
+            info = AppImageInfo.ParseOwned(region);
+        }
+        catch (Esp32FormatException e)
+        {
+            throw new SecureBootHaltException($"is not a valid image ({e.Message})");
+        }
+        if (SecureBootV2Verifier.Verify(region, info.Length, trustedKeyDigest) is { } reason)
+            throw new SecureBootHaltException($"signature check failed: {reason}");
+    }
+
+    /// <summary>esp_image_verify on a partition: null when the image would not load (with a key digest: also unsigned or wrongly signed).</summary>
+    internal static AppImageInfo? VerifyImage(PartitionView partition, byte[]? trustedKeyDigest = null)
     {
         byte[] contents = GC.AllocateUninitializedArray<byte>(partition.Size);
         partition.Read(0, contents);
@@ -84,7 +120,9 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
         try
         {
             AppImageInfo info = AppImageInfo.ParseOwned(contents);
-            return info.IsValid && info.Header.ChipId == AppImageHeader.Esp32ChipId ? info : null;
+            if (!info.IsValid || info.Header.ChipId != AppImageHeader.Esp32ChipId)
+                return null;
+            return trustedKeyDigest is null || SecureBootV2Verifier.Verify(contents, info.Length, trustedKeyDigest) is null ? info : null;
         }
         catch (Esp32FormatException)
         {
@@ -97,7 +135,7 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
     /// target check): the same checks as <see cref="VerifyImage"/>, every byte of the partition read and decrypted,
     /// through a pooled buffer instead of a new 1.6 MB array per call.
     /// </summary>
-    internal static bool ImageVerifies(PartitionView partition)
+    internal static bool ImageVerifies(PartitionView partition, byte[]? trustedKeyDigest = null)
     {
         byte[] contents = System.Buffers.ArrayPool<byte>.Shared.Rent(partition.Size);
         try
@@ -106,7 +144,10 @@ internal sealed class VirtualBootloader(FlashChip chip, Esp32Efuses efuses, Secu
             if (contents[0] != AppImageHeader.ImageMagic)
                 return false;
             AppImageInfo info = AppImageInfo.ParseOwned(contents, partition.Size);
-            return info.IsValid && info.Header.ChipId == AppImageHeader.Esp32ChipId;
+            if (!info.IsValid || info.Header.ChipId != AppImageHeader.Esp32ChipId)
+                return false;
+            return trustedKeyDigest is null
+                || SecureBootV2Verifier.Verify(contents.AsSpan(0, partition.Size), info.Length, trustedKeyDigest) is null;
         }
         catch (Esp32FormatException)
         {

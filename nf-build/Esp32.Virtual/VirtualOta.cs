@@ -71,7 +71,7 @@ public sealed class VirtualOta(VirtualEsp32 device)
     }
 
     private bool ImageVerifies(AppSlot slot) =>
-        !slot.IsFactory && !slot.IsTest && VirtualBootloader.ImageVerifies(SlotPartition(slot.OtaIndex));
+        !slot.IsFactory && !slot.IsTest && VirtualBootloader.ImageVerifies(SlotPartition(slot.OtaIndex), VirtualBootloader.TrustedKeyDigest(device.Efuses));
 
     /// <summary>
     /// esp_ota_get_partition_description (bootloader_common_get_partition_description): the esp_app_desc_t after the

@@ -46,6 +46,12 @@ public sealed record ProvisionOptions
     /// <summary>The chip generates the key on its first boot (nothing encrypted on the host, no eFuse burned by the tools).</summary>
     public bool OnChipKey { get; init; }
 
+    /// <summary>Secure boot v2 (<see cref="ProvisioningRequest.SecureBoot"/>).</summary>
+    public bool SecureBoot { get; init; }
+
+    /// <summary>The secure boot signing key; null: the fleet's default (created if missing).</summary>
+    public string? SigningKeyPath { get; init; }
+
     /// <summary>An existing flash encryption key file instead of a generated one.</summary>
     public string? FlashKeyPath { get; init; }
 
@@ -68,6 +74,8 @@ public sealed record ProvisionOptions
         DeployPath = DeployPath,
         FlashKeyPath = FlashKeyPath,
         OnChipKey = OnChipKey,
+        SecureBoot = SecureBoot,
+        SigningKeyPath = SigningKeyPath,
         AppVersion = AppVersion,
         SecureVersion = SecureVersion,
         AppBuildTime = AppBuildTime,

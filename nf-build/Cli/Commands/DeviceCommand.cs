@@ -38,12 +38,14 @@ internal static class DeviceCommand
         var deploy = new Option<FileInfo?>("--deploy") { Description = "Managed-code deployment for deploy_0." };
         var flashKey = new Option<FileInfo?>("--flash-key") { Description = "Use this 32-byte flash encryption key file instead of generating one for the device." };
         var onChip = new Option<bool>("--on-chip-key") { Description = "Let the chip generate its key on the first boot (bootloader built with flash encryption on): nothing encrypted on the host, no eFuse burned by the tools." };
+        var secureBoot = new Option<bool>("--secure-boot") { Description = "Secure boot v2 (ESP32 v3.0+ only): sign bootloader and app with the fleet's RSA-3072 key, burn its digest (BLOCK2) and ABS_DONE_1 after every flash write. Irreversible." };
+        var signingKey = new Option<FileInfo?>("--signing-key") { Description = "Secure boot signing key (RSA-3072 PEM); default <fleet-dir>/secure_boot/signing_key.pem, created (0600) if missing." };
         var baud = new Option<int>("--baud") { Description = "esptool write baud rate.", DefaultValueFactory = _ => 460800, CustomParser = NumberParser.ParseIntArgument };
         var seed = new Option<long?>("--test-key-seed") { Description = "TESTS ONLY: deterministic keys and placeholder build time from this seed.", Hidden = true };
         var command = new Command("provision",
             "Provision one device of a fleet: per-device flash encryption key, NVS (identity, CA, Wi-Fi, fallback credentials, rel_pubkey) encrypted with its nvs_keys, " +
             "encrypted bootloader/table/otadata/app/deploy/nvs_keys, eFuses for development or release mode. On a board (--port, with --dry-run to review), or a virtual Lolin32 (--virtual).")
-            { fleet, id, target, port, dryRun, workDir, mode, confirm, plain, partitions, bootloader, app, deploy, flashKey, onChip, baud, seed };
+            { fleet, id, target, port, dryRun, workDir, mode, confirm, plain, partitions, bootloader, app, deploy, flashKey, onChip, secureBoot, signingKey, baud, seed };
         command.SetAction(parse =>
         {
             var o = parse.InvocationConfiguration.Output;
@@ -74,6 +76,8 @@ internal static class DeviceCommand
                 DeployPath = parse.GetValue(deploy)?.FullName,
                 FlashKeyPath = parse.GetValue(flashKey)?.FullName,
                 OnChipKey = parse.GetValue(onChip),
+                SecureBoot = parse.GetValue(secureBoot),
+                SigningKeyPath = parse.GetValue(signingKey)?.FullName,
                 Random = testSeed is { } s ? new SeededProvisioningRandom(s) : SystemProvisioningRandom.Instance,
                 AppBuildTime = testSeed is null ? null : new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc),
             };

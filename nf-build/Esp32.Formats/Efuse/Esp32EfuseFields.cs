@@ -3,7 +3,7 @@ namespace Esp32.Formats.Efuse;
 /// <summary>
 /// The ESP32 eFuse fields the flash-encryption, NVS-encryption and anti-rollback flows use, with the positions
 /// and protection bits of espefuse v5 (<c>espefuse/efuse_defs/esp32.yaml</c>) and ESP-IDF's esp_efuse_table.
-/// Fields not listed here (MAC, ADC calibration, secure boot…) are not modelled.
+/// Fields not listed here (MAC, ADC calibration, secure boot v1's ABS_DONE_0, BLOCK3 as a key…) are not modelled.
 /// </summary>
 public static class Esp32EfuseFields
 {
@@ -48,8 +48,16 @@ public static class Esp32EfuseFields
     public static readonly Esp32EfuseField DisableDlCache = new("DISABLE_DL_CACHE", 0, 6, 9, 1, 15, null, "bool", "config",
         "Disable flash cache in UART bootloader");
 
+    /// <summary>ABS_DONE_1: secure boot v2 is enabled (the ROM verifies the bootloader against BLOCK2). ESP32 v3+ only.</summary>
+    public static readonly Esp32EfuseField AbsDone1 = new("ABS_DONE_1", 0, 6, 5, 1, 13, null, "bool", "security",
+        "Secure boot V2 is enabled for bootloader image");
+
     /// <summary>BLOCK1 (alias ENCRYPT_FLASH_KEY): the flash encryption key, stored byte-reversed from the key file.</summary>
     public static readonly Esp32EfuseField Block1 = new("BLOCK1", 1, 0, 0, 256, 7, 0, "bytes:32", "security", "Flash encryption key");
+
+    /// <summary>BLOCK2 (alias SECURE_BOOT_KEY; burn-key names secure_boot_v1/secure_boot_v2): for secure boot v2 the SHA-256
+    /// of the signing key's public key block, stored in file order (not reversed), write- but not read-protected.</summary>
+    public static readonly Esp32EfuseField Block2 = new("BLOCK2", 2, 0, 0, 256, 8, 1, "bytes:32", "security", "Security boot key");
 
     /// <summary>SECURE_VERSION (BLOCK3 word 4): anti-rollback thermometer code; the version is the number of set bits.</summary>
     public static readonly Esp32EfuseField SecureVersion = new("SECURE_VERSION", 3, 4, 0, 32, 9, 2, "uint:32", "security",
@@ -62,7 +70,7 @@ public static class Esp32EfuseFields
     public static IReadOnlyList<Esp32EfuseField> All { get; } =
     [
         WrDis, RdDis, FlashCryptCnt, UartDownloadDis, FlashCryptConfig, CodingScheme, ConsoleDebugDisable,
-        JtagDisable, DisableDlEncrypt, DisableDlDecrypt, DisableDlCache, Block1, SecureVersion,
+        AbsDone1, JtagDisable, DisableDlEncrypt, DisableDlDecrypt, DisableDlCache, Block1, Block2, SecureVersion,
     ];
 
     /// <summary>Finds a field by its espefuse name (case-sensitive, as espefuse prints it), or null.</summary>

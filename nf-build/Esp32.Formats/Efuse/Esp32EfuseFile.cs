@@ -27,7 +27,7 @@ public static class Esp32EfuseFile
         foreach (var field in Esp32EfuseFields.All)
         {
             fields[field.Name] = field.IsKeyBlock
-                ? EspefuseFormat.RawBytes(efuses.RawBlock1[..efuses.Block1Length])
+                ? EspefuseFormat.RawBytes(efuses.RawKeyBlock(field)[..efuses.Block1Length])
                 : EspefuseFormat.RawHex(efuses.ReadHardware(field), field.BitLength);
         }
         var root = new JsonObject
@@ -61,7 +61,7 @@ public static class Esp32EfuseFile
             throw new Esp32FormatException($"{source}: missing \"efuses\" object");
 
         var efuses = new Esp32Efuses();
-        string? block1Text = null;
+        var keyBlockTexts = new List<(Esp32EfuseField Field, string Text)>();
         foreach (var (name, node) in fields)
         {
             var field = Esp32EfuseFields.Find(name)
@@ -70,7 +70,7 @@ public static class Esp32EfuseFile
                 throw new Esp32FormatException($"{source}: eFuse {name} must be a hex string such as \"0x1\"");
             if (field.IsKeyBlock)
             {
-                block1Text = text;
+                keyBlockTexts.Add((field, text));
                 continue;
             }
             if (!EspefuseFormat.TryParseUInt(text, out uint raw) || (raw & ~field.Mask) != 0)
@@ -78,9 +78,9 @@ public static class Esp32EfuseFile
             efuses.Restore(field, raw);
         }
 
-        // BLOCK1's width depends on CODING_SCHEME, so it is read after the scalar fields.
-        if (block1Text is not null)
-            efuses.RestoreBlock1(ParseBlock1(block1Text, efuses.Block1Length, source));
+        // The key blocks' width depends on CODING_SCHEME, so they are read after the scalar fields.
+        foreach (var (field, text) in keyBlockTexts)
+            efuses.RestoreKeyBlock(field, ParseKeyBlock(field.Name, text, efuses.Block1Length, source));
         return efuses;
     }
 
@@ -96,21 +96,21 @@ public static class Esp32EfuseFile
     public static Esp32Efuses Load(string path) =>
         File.Exists(path) ? FromJson(File.ReadAllText(path), path) : new Esp32Efuses();
 
-    private static byte[] ParseBlock1(string text, int length, string source)
+    private static byte[] ParseKeyBlock(string name, string text, int length, string source)
     {
         string hex = text.Trim();
         if (hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
             hex = hex[2..];
         hex = hex.Replace(" ", "", StringComparison.Ordinal);
         if (hex.Length != length * 2)
-            throw new Esp32FormatException($"{source}: BLOCK1 must be {length} bytes ({length * 2} hex digits) with this CODING_SCHEME, got {hex.Length} digits");
+            throw new Esp32FormatException($"{source}: {name} must be {length} bytes ({length * 2} hex digits) with this CODING_SCHEME, got {hex.Length} digits");
         try
         {
             return Convert.FromHexString(hex);
         }
         catch (FormatException e)
         {
-            throw new Esp32FormatException($"{source}: BLOCK1 is not hex: \"{text}\"", e);
+            throw new Esp32FormatException($"{source}: {name} is not hex: \"{text}\"", e);
         }
     }
 }

@@ -20,6 +20,7 @@ public sealed class Esp32Efuses
 {
     private readonly uint[] _values = new uint[Esp32EfuseFields.All.Count];
     private readonly byte[] _block1 = new byte[FlashEncryptionKeyFile.Size256];
+    private readonly byte[] _block2 = new byte[FlashEncryptionKeyFile.Size256];
 
     /// <summary>The bytes of BLOCK1 in use: 32, or 24 under the 3/4 coding scheme.</summary>
     public int Block1Length => CodingScheme == Esp32CodingScheme.ThreeQuarters ? FlashEncryptionKeyFile.Size192 : FlashEncryptionKeyFile.Size256;
@@ -150,6 +151,56 @@ public sealed class Esp32Efuses
             WriteProtect(field);
         }
     }
+
+    /// <summary>Software read of a key block (BLOCK1 or BLOCK2, <see cref="Block1Length"/> bytes): zeros once read-protected.</summary>
+    public byte[] ReadKeyBlock(Esp32EfuseField field)
+    {
+        var bytes = new byte[Block1Length];
+        if (IsReadable(field))
+            KeyBlockStorage(field).AsSpan(0, bytes.Length).CopyTo(bytes);
+        return bytes;
+    }
+
+    // ---- BLOCK2 / ABS_DONE_1: secure boot v2 ----------------------------------------------------------------
+
+    /// <summary>
+    /// espefuse <c>--chip esp32 burn-key-digest KEY.pem</c> (or <c>burn-key secure_boot_v2 DIGEST</c>): the 32-byte SHA-256
+    /// of the signing key's public key block goes into BLOCK2 as is (no byte reversal); unless <paramref name="protectKey"/>
+    /// is false BLOCK2 is then write-protected (WR_DIS bit 8) but stays readable (it is a digest, not a secret).
+    /// Refused under the 3/4 coding scheme and before chip revision v3.0 (<paramref name="chipRevision"/> as espefuse's
+    /// get_chip_revision: 300 = v3.0), with espefuse's messages.
+    /// </summary>
+    public void BurnSecureBootKeyDigest(ReadOnlySpan<byte> digest, int chipRevision, bool protectKey = true)
+    {
+        var field = Esp32EfuseFields.Block2;
+        if (CodingScheme == Esp32CodingScheme.ThreeQuarters)
+            throw new EfuseBurnException("burn-key-digest only works with 'None' coding scheme");
+        if (chipRevision < 300)
+            throw new EfuseBurnException(
+                $"Incorrect chip revision for Secure boot v2. Detected: v{chipRevision / 100}.{chipRevision % 100}. Expected: >= v3.0");
+        if (digest.Length != 32)
+            throw new EfuseBurnException($"Incorrect digest size {digest.Length}. Digest must be 32 bytes (256 bits) of raw binary key data.");
+        if (!IsWriteable(field))
+            throw new EfuseBurnException($"BLOCK2 is write-protected (WR_DIS bit {field.WriteDisableBit}). Burn is not possible.");
+        for (int i = 0; i < digest.Length; i++)
+        {
+            if ((_block2[i] & ~digest[i]) != 0)
+                throw new EfuseBurnException($"BLOCK2 byte {i} already has bits burned that the new digest would clear (eFuse bits can only go from 0 to 1)");
+        }
+        for (int i = 0; i < digest.Length; i++)
+            _block2[i] |= digest[i];
+        if (protectKey)
+            WriteProtect(field);
+    }
+
+    /// <summary>The BLOCK2 digest the ROM and bootloader compare signature blocks' keys against (hardware view).</summary>
+    public byte[] GetSecureBootKeyDigest() => _block2.AsSpan(0, Block1Length).ToArray();
+
+    /// <summary>True when BLOCK2 has any bit burned.</summary>
+    public bool HasSecureBootKeyDigest => _block2.AsSpan(0, Block1Length).IndexOfAnyExcept((byte)0) >= 0;
+
+    /// <summary>ABS_DONE_1 burned: the chip only runs a bootloader (and the bootloader only apps) signed by the BLOCK2 key.</summary>
+    public bool SecureBootV2Enabled => ReadHardware(Esp32EfuseFields.AbsDone1) != 0;
 
     /// <summary>True when BLOCK1 has any bit burned (hardware view).</summary>
     public bool HasFlashEncryptionKey => _block1.AsSpan(0, Block1Length).IndexOfAnyExcept((byte)0) >= 0;
@@ -297,18 +348,24 @@ public sealed class Esp32Efuses
 
     // ---- persistence helpers used by Esp32EfuseFile ------------------------------------------------------
 
-    /// <summary>The full 32 physical bytes of BLOCK1 (hardware view), for persistence.</summary>
-    internal ReadOnlySpan<byte> RawBlock1 => _block1;
+    /// <summary>The full 32 physical bytes of a key block (hardware view), for persistence.</summary>
+    internal ReadOnlySpan<byte> RawKeyBlock(Esp32EfuseField field) => KeyBlockStorage(field);
+
+    /// <summary>Restores a key block's bytes from a persisted file.</summary>
+    internal void RestoreKeyBlock(Esp32EfuseField field, ReadOnlySpan<byte> bytes)
+    {
+        byte[] storage = KeyBlockStorage(field);
+        Array.Clear(storage);
+        bytes.CopyTo(storage);
+    }
+
+    private byte[] KeyBlockStorage(Esp32EfuseField field) =>
+        field == Esp32EfuseFields.Block1 ? _block1
+        : field == Esp32EfuseFields.Block2 ? _block2
+        : throw new ArgumentException($"{field.Name} is not a modelled key block", nameof(field));
 
     /// <summary>Restores a field from a persisted file (no burn rules: the file is the chip's state).</summary>
     internal void Restore(Esp32EfuseField field, uint value) => _values[IndexOf(field)] = value & field.Mask;
-
-    /// <summary>Restores BLOCK1 bytes from a persisted file.</summary>
-    internal void RestoreBlock1(ReadOnlySpan<byte> bytes)
-    {
-        Array.Clear(_block1);
-        bytes.CopyTo(_block1);
-    }
 
     private uint RawWrDis => _values[IndexOf(Esp32EfuseFields.WrDis)];
 
@@ -335,6 +392,6 @@ public sealed class Esp32Efuses
     private static void RejectKeyBlock(Esp32EfuseField field)
     {
         if (field.IsKeyBlock)
-            throw new ArgumentException($"{field.Name} is a key block; use ReadBlock1/BurnFlashEncryptionKey", nameof(field));
+            throw new ArgumentException($"{field.Name} is a key block; use ReadKeyBlock/BurnFlashEncryptionKey/BurnSecureBootKeyDigest", nameof(field));
     }
 }

@@ -36,7 +36,7 @@ public static class EspefuseSummary
         string raw;
         if (field.IsKeyBlock)
         {
-            byte[] bytes = efuses.ReadBlock1();
+            byte[] bytes = efuses.ReadKeyBlock(field);
             value = EspefuseFormat.SpacedBytes(bytes, readable);
             raw = EspefuseFormat.RawBytes(bytes);
         }

@@ -52,8 +52,8 @@ public sealed class VirtualOtaSlotWriter(VirtualEsp32 device) : IOtaSlotWriter
     {
         if (_slot < 0)
             throw new InvalidOperationException("esp_ota_end without esp_ota_begin");
-        // esp_ota_end -> esp_image_verify: header, chip id, checksum, appended SHA-256.
-        bool ok = VirtualBootloader.ImageVerifies(device.Ota.SlotPartition(_slot));
+        // esp_ota_end -> esp_image_verify: header, chip id, checksum, appended SHA-256; under secure boot v2 also the signature.
+        bool ok = VirtualBootloader.ImageVerifies(device.Ota.SlotPartition(_slot), VirtualBootloader.TrustedKeyDigest(device.Efuses));
         if (!ok)
             _slot = -1;
         return ok;

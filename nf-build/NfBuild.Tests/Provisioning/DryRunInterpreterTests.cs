@@ -4,6 +4,7 @@ using System.Text;
 using Esp32.Formats.Efuse;
 using Esp32.Formats.FlashEncryption;
 using Esp32.Formats.Ota;
+using Esp32.Formats.SecureBoot;
 using Esp32.Virtual;
 using NfBuild.Cli;
 using NfBuild.Tests.VirtualDevice;
@@ -166,6 +167,60 @@ public sealed class DryRunInterpreterTests(ITestOutputHelper output) : IDisposab
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(a, "flash_encryption_key.bin")), File.ReadAllBytes(Path.Combine(b, "flash_encryption_key.bin")));
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(a, "nvs_keys.bin")), File.ReadAllBytes(Path.Combine(b, "nvs_keys.bin")));
     }
+
+    [Theory]
+    [InlineData("development")]
+    [InlineData("release")]
+    public void SecureBootDryRun_InterpretedOnABlankChip_IsByteForByteTheVirtualProvisioning_AndEnforcesSignatures(string mode)
+    {
+        string bootloader = Path.Combine(_bundle.FleetDirectory, "bootloader.bin");
+        File.WriteAllBytes(bootloader, NfBuild.Tests.Virtual.TestDevices.App("bootloader", codeBytes: 8192));
+        string work = Path.Combine(_bundle.FleetDirectory, "work-sb-" + mode);
+        string virtualDir = _bundle.NewOutputDirectory();
+        string[] common = ["--mode", mode, "--secure-boot", "--bootloader", bootloader, "--test-key-seed", "4242"];
+
+        var dry = Cli(["device", "provision", _bundle.FleetDirectory, _bundle.DeviceId, "--port", "/dev/ttyUSB7", "--dry-run", "--work-dir", work, .. common]);
+        Assert.True(dry.Exit == 0, dry.Err);
+        output.WriteLine(dry.Out);
+        var virt = Cli(["device", "provision", _bundle.FleetDirectory, _bundle.DeviceId, "--virtual", virtualDir, .. common]);
+        Assert.True(virt.Exit == 0, virt.Err);
+
+        var commands = ToolInterpreter.CommandLines(dry.Out);
+        Assert.Equal(2, commands.Count(c => c[0] == "espsecure" && c.Contains("sign-data")));
+        var interpreter = new ToolInterpreter();
+        foreach (var command in commands)
+            interpreter.Run(command);
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(virtualDir, "flash.bin")), interpreter.Chip.Dump());
+        Assert.Equal(File.ReadAllText(Path.Combine(virtualDir, "efuses.json")), Esp32EfuseFile.ToJson(interpreter.Efuses));
+
+        // Every flash write before the digest and ABS_DONE_1.
+        int lastWrite = commands.FindLastIndex(c => c[0] == "esptool" && c.Contains("write-flash"));
+        int digest = commands.FindIndex(c => c[0] == "espefuse" && c.Contains("burn-key-digest"));
+        int absDone = commands.FindIndex(c => c[0] == "espefuse" && c.Contains("ABS_DONE_1"));
+        Assert.True(lastWrite >= 0 && digest > lastWrite && absDone > digest, $"write {lastWrite}, digest {digest}, ABS_DONE_1 {absDone}");
+
+        var device = new VirtualEsp32(interpreter.Chip, interpreter.Efuses, SecuritySettings.Secure with { ReleaseMode = mode == "release" });
+        Assert.True(device.Efuses.SecureBootV2Enabled);
+        Assert.Equal("1.0.0", device.PowerOn().RunningVersion);
+        var slot = device.Ota.SlotPartition(0);
+        slot.Erase(0, slot.Size);
+        slot.Write(0, NfBuild.VirtualDevice.Provisioning.ProvisioningPlanBuilder.PadTo16(NfBuild.Tests.Virtual.TestDevices.App("6.6.6")));
+        Assert.Null(device.Reboot().RunningSlot);
+    }
+
+    [Fact]
+    public void SecureBoot_IsRefusedBeforeRevision3_WithTheReason()
+    {
+        var plan = Assert.Throws<ArgumentException>(() => NfBuild.VirtualDevice.Provisioning.ProvisioningPlanBuilder.Build(new NfBuild.VirtualDevice.Provisioning.ProvisioningRequest
+        {
+            FleetDirectory = _bundle.FleetDirectory,
+            DeviceId = _bundle.DeviceId,
+            SecureBoot = true,
+            ChipRevisionMajor = 1,
+        }));
+        Assert.Contains("SECURE_BOOT_V2 needs ESP32_REV_MIN_FULL >= 300", plan.Message);
+    }
 }
 
 /// <summary>
@@ -281,6 +336,38 @@ internal sealed class ToolInterpreter
                     Chip.Io.Erase(start, end - start);
                     Chip.Io.Write(address, data);
                 }
+                break;
+            }
+            case ("espsecure", "sign-data"):
+            {
+                // sign-data --version 2: the input padded with 0xFF to 4 KB, then a 4 KB sector with one signature block.
+                // espsecure's PSS salt is random, so a signed file already in place (nf-build's dry run writes the one its
+                // own run flashes) is kept when it is exactly that up to the salt; otherwise the interpreter signs.
+                var o = Options(rest, out var positional);
+                Assert.Equal("2", o["--version"]);
+                using var key = RSA.Create();
+                key.ImportFromPem(File.ReadAllText(o["--keyfile"]));
+                byte[] input = File.ReadAllBytes(positional.Single());
+                string signedPath = o["--output"];
+                if (File.Exists(signedPath))
+                {
+                    byte[] signedFile = File.ReadAllBytes(signedPath);
+                    Assert.Equal(SecureBootV2Signer.AlignUp(input.Length) + 4096, signedFile.Length);
+                    Assert.True(signedFile.AsSpan(0, input.Length).SequenceEqual(input));
+                    Assert.Null(SecureBootV2Verifier.Verify(signedFile, input.Length, SecureBootV2PublicKey.FromRsa(key).Digest()));
+                }
+                else
+                {
+                    File.WriteAllBytes(signedPath, SecureBootV2Signer.Sign(input, key));
+                }
+                break;
+            }
+            case ("espefuse", "burn-key-digest"):
+            {
+                // The SHA-256 of the public key block (n, e, rinv, mdash) into BLOCK2, as is, write-protected.
+                using var key = RSA.Create();
+                key.ImportFromPem(File.ReadAllText(rest[0]));
+                Efuses.BurnSecureBootKeyDigest(SecureBootV2PublicKey.FromRsa(key).Digest(), chipRevision: 300, protectKey: !rest.Contains("--no-protect-key"));
                 break;
             }
             case ("espefuse", "burn-key"):

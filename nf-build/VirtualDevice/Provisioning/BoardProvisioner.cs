@@ -116,6 +116,12 @@ public sealed partial class BoardProvisioner(IToolRunner tools, TextWriter log)
                 || (block1.TryGetProperty("value", out var b1) && b1.ValueKind == JsonValueKind.String
                     && b1.GetString()!.Replace(" ", "", StringComparison.Ordinal).Trim('0') is { Length: > 0 })))
             throw new ProvisioningException($"{port}: BLOCK1 (flash encryption key) is not blank: refusing to burn another key");
+        // Secure boot v2 state (checked when the summary lists it, as espefuse v5 does for the ESP32).
+        if (root.TryGetProperty("ABS_DONE_1", out var absDone) && absDone.TryGetProperty("value", out var ad) && ad.ValueKind == JsonValueKind.True)
+            throw new ProvisioningException($"{port}: ABS_DONE_1 is burned (secure boot v2 already on): refusing");
+        if (root.TryGetProperty("BLOCK2", out var block2) && block2.TryGetProperty("value", out var b2) && b2.ValueKind == JsonValueKind.String
+            && b2.GetString()!.Replace(" ", "", StringComparison.Ordinal).Trim('0') is { Length: > 0 })
+            throw new ProvisioningException($"{port}: BLOCK2 (secure boot key digest) is not blank: refusing");
     }
 
     private static long Value(JsonElement root, string name)
@@ -184,6 +190,15 @@ public static class WorkFiles
                 stream.Write(w.Contents);
             }
             File.Move(temp, path, overwrite: true);
+        }
+        // Secure boot: the signed images nf-build's own run would flash (the same PSS salt), so a review of the dry run
+        // sees the exact bytes; a real run's espsecure sign-data re-signs them with a salt of its own (equally valid).
+        foreach (var sd in plan.Steps.OfType<SignDataStep>())
+        {
+            byte[] input = plan.Steps.OfType<WriteWorkFileStep>().Single(w => w.File == sd.Input).Contents;
+            using var key = System.Security.Cryptography.RSA.Create();
+            key.ImportFromPem(File.ReadAllText(sd.KeyPath));
+            File.WriteAllBytes(Path.Combine(directory, sd.Output), Esp32.Formats.SecureBoot.SecureBootV2Signer.Sign(input, key, sd.Salt));
         }
     }
 

@@ -58,6 +58,26 @@ public sealed record BurnKeyStep(string KeyFile) : ProvisioningStep
 }
 
 /// <summary>One NAME VALUE pair of a <c>burn-efuse</c>.</summary>
+/// <summary>
+/// <c>espsecure sign-data --version 2 --keyfile KEY --output OUTPUT INPUT</c>: secure boot v2 signature of a bootloader or
+/// app (RSA-3072 PSS). <paramref name="Salt"/> is the PSS salt the virtual run uses (espsecure draws its own; both verify).
+/// </summary>
+public sealed record SignDataStep(string KeyPath, string Input, string Output, byte[] Salt) : ProvisioningStep
+{
+    public override string Summary => $"sign {Input} for secure boot v2 with {KeyPath} into {Output}";
+}
+
+/// <summary>
+/// <c>espefuse burn-key-digest PUBKEY</c>: the SHA-256 of the signing key's public key block into BLOCK2, write-protected.
+/// Refused by espefuse before chip revision v3.0.
+/// </summary>
+public sealed record BurnKeyDigestStep(string PublicKeyFile, int ChipRevision) : ProvisioningStep
+{
+    public override string Summary => $"burn the secure boot v2 key digest of {PublicKeyFile} into BLOCK2, write-protected";
+
+    public override bool Irreversible => true;
+}
+
 public sealed record EfuseValue(string Field, uint Value);
 
 /// <summary><c>espefuse burn-efuse NAME VALUE …</c>.</summary>
@@ -127,5 +147,11 @@ public sealed class ProvisioningPlan
         int lastWrite = Steps.ToList().FindLastIndex(s => s is WriteFlashStep);
         if (firstRelease >= 0 && lastWrite > firstRelease)
             throw new InvalidOperationException($"provisioning plan: flash write (step {lastWrite + 1}) after a release-mode eFuse burn (step {firstRelease + 1})");
+        // Secure boot v2: once ABS_DONE_1 is burned the ROM runs only a bootloader signed by the BLOCK2 key, so every
+        // flash write comes before the digest and ABS_DONE_1.
+        int firstSecureBoot = Steps.ToList().FindIndex(s => s is BurnKeyDigestStep
+            || (s is BurnEfuseStep b && b.Values.Any(v => v.Field == Esp32.Formats.Efuse.Esp32EfuseFields.AbsDone1.Name)));
+        if (firstSecureBoot >= 0 && lastWrite > firstSecureBoot)
+            throw new InvalidOperationException($"provisioning plan: flash write (step {lastWrite + 1}) after a secure boot eFuse burn (step {firstSecureBoot + 1})");
     }
 }

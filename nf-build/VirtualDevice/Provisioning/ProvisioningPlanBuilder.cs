@@ -58,6 +58,15 @@ public sealed record ProvisioningRequest
     /// <summary>Major chip revision (from <c>esptool chip-id</c>); UART_DOWNLOAD_DIS exists from v3.</summary>
     public int ChipRevisionMajor { get; init; } = 3;
 
+    /// <summary>
+    /// Secure boot v2 (ESP32 v3.0+ only): bootloader and app signed with the fleet's RSA-3072 key, its digest burned into
+    /// BLOCK2 and ABS_DONE_1 burned after every flash write. Needs host-side flash encryption and a bootloader.
+    /// </summary>
+    public bool SecureBoot { get; init; }
+
+    /// <summary>The secure boot signing key; null: <see cref="SecureBootSigningKey.DefaultPath"/> (created if missing).</summary>
+    public string? SigningKeyPath { get; init; }
+
     /// <summary>Key material source; <see cref="SeededProvisioningRandom"/> in tests only.</summary>
     public IProvisioningRandom Random { get; init; } = SystemProvisioningRandom.Instance;
 }
@@ -71,6 +80,10 @@ public static class ProvisioningPlanBuilder
 {
     public const string FlashKeyFile = "flash_encryption_key.bin";
     public const string NvsKeysFile = "nvs_keys.bin";
+    public const string SecureBootPublicKeyFile = "secure_boot_public_key.pem";
+
+    /// <summary>Why secure boot is refused on a chip before v3.0 (ESP-IDF's Kconfig dependency).</summary>
+    public const string SecureBootRevisionReason = "SECURE_BOOT_V2 needs ESP32_REV_MIN_FULL >= 300";
 
     /// <summary>The NVS namespace of the device schema.</summary>
     public const string Namespace = "iotdev";
@@ -87,6 +100,15 @@ public static class ProvisioningPlanBuilder
         if (request.OnChipKey && (!request.Encrypt || request.FlashKeyPath is not null))
             throw new ArgumentException("--on-chip-key cannot be combined with --no-encryption or --flash-key");
         bool hostEncrypts = request.Encrypt && !request.OnChipKey;
+        if (request.SecureBoot)
+        {
+            if (request.ChipRevisionMajor < 3)
+                throw new ArgumentException($"--secure-boot refused: {SecureBootRevisionReason} (chip revision v3.0); this chip is v{request.ChipRevisionMajor}");
+            if (!hostEncrypts)
+                throw new ArgumentException("--secure-boot needs host-side flash encryption (not --no-encryption or --on-chip-key)");
+            if (request.BootloaderPath is null)
+                throw new ArgumentException("--secure-boot needs --bootloader: the ROM verifies the bootloader's signature");
+        }
         string bundle = VirtualProvisioner.BundleDirectory(request.FleetDirectory, request.DeviceId);
         string csv = Path.Combine(bundle, "nvs.csv");
         if (!File.Exists(csv))
@@ -105,12 +127,39 @@ public static class ProvisioningPlanBuilder
         var notes = new List<string>();
         var files = new List<WriteWorkFileStep>();
         var writes = new List<(FlashWrite Write, bool Encrypt)>();
+        var signs = new List<SignDataStep>();
 
-        void Add(string file, byte[] contents, string what, bool secret, uint address, bool encrypt)
+        // Secure boot: the fleet's signing key (created on first use) and its public key for burn-key-digest.
+        string? signingKeyPath = null;
+        if (request.SecureBoot)
+        {
+            signingKeyPath = Path.GetFullPath(request.SigningKeyPath ?? SecureBootSigningKey.DefaultPath(request.FleetDirectory));
+            var (signingKey, created) = SecureBootSigningKey.LoadOrCreate(signingKeyPath);
+            using (signingKey)
+            {
+                if (created)
+                    notes.Add($"nf-build generated the fleet's secure boot signing key {signingKeyPath} (0600; as espsecure generate-signing-key --version 2 --scheme rsa3072): keep it secret and backed up");
+                files.Add(new WriteWorkFileStep(SecureBootPublicKeyFile, System.Text.Encoding.ASCII.GetBytes(signingKey.ExportSubjectPublicKeyInfoPem() + "\n"),
+                    "secure boot v2 public key (its digest goes into BLOCK2)", Secret: false));
+            }
+        }
+
+        void Add(string file, byte[] contents, string what, bool secret, uint address, bool encrypt, bool sign = false)
         {
             files.Add(new WriteWorkFileStep(file, PadTo16(contents), what, secret));
-            writes.Add((new FlashWrite(address, file, what), encrypt && hostEncrypts));
+            string flashed = file;
+            if (sign && signingKeyPath is not null)
+            {
+                flashed = Path.GetFileNameWithoutExtension(file) + ".signed.bin";
+                signs.Add(new SignDataStep(signingKeyPath, file, flashed, request.Random.GetBytes(Esp32.Formats.SecureBoot.SecureBootV2PssEncoder.SaltLength)));
+                what += ", signed";
+            }
+            writes.Add((new FlashWrite(address, flashed, what), encrypt && hostEncrypts));
         }
+
+        int SignedLength(byte[] contents) => request.SecureBoot
+            ? Esp32.Formats.SecureBoot.SecureBootV2Signer.AlignUp(PadTo16(contents).Length) + Esp32.Formats.SecureBoot.SecureBootV2SignatureBlock.SectorSize
+            : PadTo16(contents).Length;
 
         // Flash encryption key: generated per device (or the operator's), never reused.
         byte[]? key = null;
@@ -127,9 +176,9 @@ public static class ProvisioningPlanBuilder
             if (bootloader.Length == 0 || bootloader[0] != AppImageHeader.ImageMagic)
                 throw new Esp32FormatException($"{bootloaderPath} is not an ESP32 image (first byte 0x{(bootloader.Length > 0 ? bootloader[0] : 0):X2}, expected 0xE9)");
             long room = PartitionTable.DefaultOffset - FlashImageBuilder.BootloaderOffset;
-            if (PadTo16(bootloader).Length > room)
-                throw new Esp32FormatException($"bootloader {bootloaderPath} ({bootloader.Length} bytes) does not fit below the partition table (0x{room:X} bytes)");
-            Add("bootloader.bin", bootloader, "second-stage bootloader", false, FlashImageBuilder.BootloaderOffset, true);
+            if (SignedLength(bootloader) > room)
+                throw new Esp32FormatException($"bootloader {bootloaderPath} ({bootloader.Length} bytes{(request.SecureBoot ? ", plus padding and the 4 KB signature sector" : "")}) does not fit below the partition table (0x{room:X} bytes)");
+            Add("bootloader.bin", bootloader, "second-stage bootloader", false, FlashImageBuilder.BootloaderOffset, true, sign: true);
         }
         else
         {
@@ -175,7 +224,9 @@ public static class ProvisioningPlanBuilder
             notes.Add("no --app: ota_0 gets the placeholder nanoCLR image (boots on the virtual ESP32 only)");
         }
         CheckFits(app, ota0, "app");
-        Add("app.bin", app, $"nanoCLR app for {ota0.Name}", false, ota0.Offset, true);
+        if (SignedLength(app) > ota0.Size)
+            throw new Esp32FormatException($"signed app ({app.Length} bytes plus padding and the 4 KB signature sector) does not fit partition {ota0.Name} (size 0x{ota0.Size:X})");
+        Add("app.bin", app, $"nanoCLR app for {ota0.Name}", false, ota0.Offset, true, sign: true);
 
         if (request.DeployPath is { } deployPath)
         {
@@ -189,6 +240,7 @@ public static class ProvisioningPlanBuilder
             Add(NvsKeysFile, NvsKeysPartition.Build(nvsKeys), "nvs_keys (NVS XTS keys + CRC)", true, keysEntry!.Offset, true);
 
         var steps = new List<ProvisioningStep>(files);
+        steps.AddRange(signs);
         var flash = new List<FlashWrite>();
         foreach (var (write, encrypt) in writes.OrderBy(w => w.Write.Address))
         {
@@ -216,6 +268,12 @@ public static class ProvisioningPlanBuilder
             steps.Add(new BurnEfuseStep(
                 [new(Esp32EfuseFields.FlashCryptConfig.Name, 0xF), new(Esp32EfuseFields.FlashCryptCnt.Name, 0x1)], Release: false,
                 "flash encryption on (development mode: one FLASH_CRYPT_CNT bit; the ROM can still write through encryption)"));
+        }
+        if (request.SecureBoot)
+        {
+            steps.Add(new BurnKeyDigestStep(SecureBootPublicKeyFile, request.ChipRevisionMajor * 100));
+            steps.Add(new BurnEfuseStep([new(Esp32EfuseFields.AbsDone1.Name, 1)], Release: false,
+                "secure boot v2 on: the ROM runs only a bootloader signed by the fleet key, the bootloader only signed apps (after every flash write)"));
         }
         if (request.Mode == ProvisioningMode.Release)
         {

@@ -34,6 +34,20 @@ public static class VirtualPlanExecutor
                     foreach (var write in f.Writes)
                         WriteFlash(chip, write.Address, File(write.File));
                     break;
+                case SignDataStep sd:
+                    using (var key = System.Security.Cryptography.RSA.Create())
+                    {
+                        key.ImportFromPem(System.IO.File.ReadAllText(sd.KeyPath));
+                        files[sd.Output] = Esp32.Formats.SecureBoot.SecureBootV2Signer.Sign(File(sd.Input), key, sd.Salt);
+                    }
+                    break;
+                case BurnKeyDigestStep kd:
+                    using (var pub = System.Security.Cryptography.RSA.Create())
+                    {
+                        pub.ImportFromPem(System.Text.Encoding.ASCII.GetString(File(kd.PublicKeyFile)));
+                        efuses.BurnSecureBootKeyDigest(Esp32.Formats.SecureBoot.SecureBootV2PublicKey.FromRsa(pub).Digest(), kd.ChipRevision);
+                    }
+                    break;
                 case BurnKeyStep k:
                     efuses.BurnFlashEncryptionKey(File(k.KeyFile), protectKey: true);
                     break;
