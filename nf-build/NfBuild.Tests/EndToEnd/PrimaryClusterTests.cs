@@ -161,6 +161,20 @@ public sealed class PrimaryClusterTests(ITestOutputHelper output) : IAsyncLifeti
                 Assert.Contains($"{{\"device\":\"{d.Id}\",\"n\":\"{tag}\"}}", payloads);
         Assert.All(_devices, d => Assert.True(d.App.CommandsReceived >= 1, $"{d.Id}: command not delivered"));
         output.WriteLine($"telemetry: {sent} sent, {payloads.Count} distinct received ({observer.Received.Count} deliveries); commands delivered to all {Ids.Length} devices");
+
+        // `fleet status`: retained messages are node-local on 3.10, so it reads every node fleet.json lists. With node 3
+        // down it reports that node as unreadable and still shows every device online, cl-dev-3 from the node it moved to.
+        var status = await FleetStatusReader.ReadAsync(fleet);
+        output.WriteLine($"fleet status: read {string.Join(", ", status.EndpointsRead)}; errors: {string.Join("; ", status.EndpointErrors)}");
+        Assert.Equal(2, status.EndpointsRead.Count);
+        Assert.Single(status.EndpointErrors);
+        foreach (string id in Ids)
+        {
+            var record = status.Devices.Single(d => d.Device.Id == id).Status;
+            Assert.True(record is not null, $"{id}: no retained status on any running node");
+            Assert.Equal("online", record!.Report.State);
+        }
+        Assert.NotEqual($"{Host}:{nodePorts[2]}", status.Devices.Single(d => d.Device.Id == Ids[2]).Status!.Endpoint);
     }
 
     /// <summary>Device id -> server port of its MQTT connection (3.10's list_mqtt_connections lists the whole cluster's).</summary>
