@@ -227,6 +227,7 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
         var want = PrimaryNodes.Select(n => n.NodeName).ToHashSet(StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + timeout;
         string last = "";
+        DateTime? clusteredAt = null, repairedAt = null;
         while (DateTime.UtcNow < deadline)
         {
             var running = await RunningNodesAsync(Primary, cancel).ConfigureAwait(false);
@@ -248,10 +249,37 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
                 }
                 if (tracking)
                     return;
+                // 3.10.8's mqtt_node:join_peers ignores the result of ra:add_member: when two nodes join at once, one
+                // membership change is refused (one change at a time) and that node's server stays outside the Raft
+                // cluster for good. Do the add_member it would have retried, from a node that has a leader.
+                clusteredAt ??= DateTime.UtcNow;
+                if (DateTime.UtcNow - clusteredAt > TimeSpan.FromSeconds(15) && (repairedAt is null || DateTime.UtcNow - repairedAt > TimeSpan.FromSeconds(10)))
+                {
+                    repairedAt = DateTime.UtcNow;
+                    last += "; " + await AddMissingTrackingMembersAsync(cancel).ConfigureAwait(false);
+                }
             }
             await Task.Delay(500, cancel).ConfigureAwait(false);
         }
         throw new BackendException($"the primary cluster did not form within {timeout.TotalSeconds:0} s: {Primary.NodeName} sees running nodes [{last}], expected [{string.Join(", ", want)}]");
+    }
+
+    /// <summary>
+    /// Adds every running node's mqtt_node server that is not a member of the client-id tracking Raft cluster
+    /// (ra:add_member, as mqtt_node:join_peers does), asked of the first primary node that sees a leader. Returns what it did.
+    /// </summary>
+    private async Task<string> AddMissingTrackingMembersAsync(CancellationToken cancel)
+    {
+        const string Eval = "case ra:members(mqtt_node:server_id(), 5000) of {ok, M, {_, _}} -> "
+            + "Missing = [{mqtt_node, N} || N <- rabbit_nodes:all_running(), not lists:member({mqtt_node, N}, M)], "
+            + "[ra:add_member(M, Id) || Id <- Missing], length(Missing); _ -> no_leader end.";
+        foreach (var node in PrimaryNodes)
+        {
+            var r = await node.CtlAsync(["eval", Eval], TimeSpan.FromSeconds(30), cancel).ConfigureAwait(false);
+            if (r.Ok && int.TryParse(r.Output.Trim(), out int added))
+                return $"client-id tracking: {added} missing member(s) added via {node.NodeName}";
+        }
+        return "client-id tracking: no node with a leader to add missing members";
     }
 
     /// <summary>Members of the MQTT client-id tracking Raft cluster as <paramref name="node"/> sees them with a leader elected
