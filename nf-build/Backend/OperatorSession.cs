@@ -85,7 +85,7 @@ public sealed class OperatorSession : IAsyncDisposable
                 .WithTargetHost(host)
                 .WithSslProtocols(SslProtocols.Tls12)
                 .WithClientCertificates([certificate])
-                .WithCertificateValidationHandler(e => ReleaseRollout.ValidateServer(e.Certificate, e.Chain, e.SslPolicyErrors, root)))
+                .WithCertificateValidationHandler(e => PinnedServerCertificate.Validate(e.Certificate, e.Chain, e.SslPolicyErrors, root)))
             .Build();
         var client = new MqttClientFactory().CreateMqttClient();
         var session = new OperatorSession(client, root, certificate, endpoint);

@@ -135,7 +135,7 @@ public static class ReleaseRollout
                 .WithTargetHost(host)
                 .WithSslProtocols(SslProtocols.Tls12)
                 .WithClientCertificates([certificate])
-                .WithCertificateValidationHandler(e => ValidateServer(e.Certificate, e.Chain, e.SslPolicyErrors, pinnedRoot)))
+                .WithCertificateValidationHandler(e => PinnedServerCertificate.Validate(e.Certificate, e.Chain, e.SslPolicyErrors, pinnedRoot)))
             .Build();
         using var client = new MqttClientFactory().CreateMqttClient();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -161,25 +161,6 @@ public static class ReleaseRollout
             }
         }
     }
-
-    /// <summary>The device's rule: the chain ends at the pinned root (system roots ignored) and the name matches.</summary>
-    public static bool ValidateServer(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2 pinnedRoot)
-    {
-        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-            return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(pinnedRoot);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        }
-        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
-    }
-
     private static (string Host, int Port) ParseEndpoint(string endpoint)
     {
         int colon = endpoint.LastIndexOf(':');

@@ -120,7 +120,7 @@ public sealed class RenewalServiceHost : IAsyncDisposable
                 Certs = new X509CertificateCollection { _client },
                 // Threat: a rogue broker (DNS/ARP spoof) would receive the devices' CSRs and could answer them: the server
                 // must chain to the fleet's own root (system roots ignored) and carry the host name.
-                CertificateValidationCallback = (_, cert, chain, errors) => ValidateServer(cert, chain, errors, _root),
+                CertificateValidationCallback = (_, cert, chain, errors) => PinnedServerCertificate.Validate(cert, chain, errors, _root),
             },
         };
         try
@@ -195,24 +195,6 @@ public sealed class RenewalServiceHost : IAsyncDisposable
             ex = ex.InnerException;
         return ex.Message;
     }
-
-    public static bool ValidateServer(X509Certificate? certificate, X509Chain? presented, System.Net.Security.SslPolicyErrors errors, X509Certificate2 pinnedRoot)
-    {
-        if (certificate is null || (errors & (System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch | System.Net.Security.SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-            return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(pinnedRoot);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1"));
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        }
-        return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-    }
-
     /// <summary>devices.&lt;id&gt;.renew.request → (id, request), devices.&lt;id&gt;.status → (id, status), else null.</summary>
     public static (string DeviceId, string Kind)? ParseRoutingKey(string routingKey)
     {

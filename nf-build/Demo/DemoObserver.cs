@@ -70,7 +70,7 @@ public sealed class DemoObserver : IAsyncDisposable
                 .WithTargetHost(host)
                 .WithSslProtocols(SslProtocols.Tls12)
                 .WithClientCertificates([_certificate])
-                .WithCertificateValidationHandler(e => ValidateServer(e.Certificate, e.Chain, e.SslPolicyErrors)))
+                .WithCertificateValidationHandler(e => PinnedServerCertificate.Validate(e.Certificate, e.Chain, e.SslPolicyErrors, _root)))
             .Build();
         var client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += e =>
@@ -90,25 +90,6 @@ public sealed class DemoObserver : IAsyncDisposable
         }
         _client = client;
     }
-
-    /// <summary>The device's own rule: the chain ends at the pinned fleet root (system roots ignored), the name matches.</summary>
-    private bool ValidateServer(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
-    {
-        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-            return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_root);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        }
-        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_client is not null)

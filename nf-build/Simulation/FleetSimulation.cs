@@ -170,7 +170,7 @@ public static class FleetSimulation
                         TargetHost = host,
                         EnabledSslProtocols = SslProtocols.Tls12,
                         ClientCertificates = [cert],
-                        RemoteCertificateValidationCallback = (_, c, ch, e) => ReleaseRollout.ValidateServer(c, ch, e, root),
+                        RemoteCertificateValidationCallback = (_, c, ch, e) => PinnedServerCertificate.Validate(c, ch, e, root),
                     }, cancel).ConfigureAwait(false);
                     latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
                 }

@@ -317,7 +317,7 @@ public sealed class BrokerOperationsTests(BackendFixture fx, ITestOutputHelper o
             {
                 Enabled = true,
                 ServerName = "localhost",
-                CertificateValidationCallback = (_, c, chain, e) => RenewalServiceHost.ValidateServer(c, chain, e, root),
+                CertificateValidationCallback = (_, c, chain, e) => PinnedServerCertificate.Validate(c, chain, e, root),
             },
         };
         if (withCert)
