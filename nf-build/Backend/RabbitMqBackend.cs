@@ -34,6 +34,10 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
     /// <summary>Users the start-up reconciliation deleted ("role:user").</summary>
     public IReadOnlyList<string> RemovedStaleUsers { get; private set; } = [];
 
+    /// <summary>What forming the primary cluster took: each change of what the nodes reported, each repair, with seconds since the wait began.</summary>
+    public IReadOnlyList<string> ClusterFormation => _formation;
+    private readonly List<string> _formation = [];
+
     public RabbitMqNode Node(BrokerRole role) => role == BrokerRole.Primary ? Primary : Fallback;
     public BrokerUserAdmin AdminOf(BrokerRole role) => role == BrokerRole.Primary ? PrimaryAdmin : FallbackAdmin;
 
@@ -228,27 +232,46 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         string last = "";
         DateTime? clusteredAt = null, repairedAt = null;
+        string? stableLeader = null, reported = null;
+        var began = DateTime.UtcNow;
+        void Note(string what)
+        {
+            if (what != reported)
+                _formation.Add($"{(DateTime.UtcNow - began).TotalSeconds:F1} s: {what}");
+            reported = what;
+        }
         while (DateTime.UtcNow < deadline)
         {
             var running = await RunningNodesAsync(Primary, cancel).ConfigureAwait(false);
             last = string.Join(", ", running);
             if (want.IsSubsetOf(running))
             {
-                // 3.10's MQTT plugin registers every client id in its Raft cluster (mqtt_node) before CONNACK: until that
-                // has a leader and all nodes as members, MQTT connections are closed during CONNECT.
-                bool tracking = true;
+                // 3.10's MQTT plugin registers every client id in its Raft cluster (mqtt_node) before CONNACK, through the
+                // leader the connection's node knows, with a 5 s timeout: until every node's server is a member, follows the
+                // same leader and can commit through it, MQTT connections are closed during CONNECT. Ready only when that
+                // holds on two polls in a row (a member added late can still call an election right after joining).
+                string? view = null;
                 foreach (var node in PrimaryNodes)
                 {
-                    var members = await MqttTrackingMembersAsync(node, cancel).ConfigureAwait(false);
-                    if (members < want.Count)
+                    var tracking = await MqttTrackingAsync(node, cancel).ConfigureAwait(false);
+                    if (tracking.Members < want.Count || tracking.Leader is null || (view is not null && view != tracking.Leader))
                     {
-                        tracking = false;
-                        last += $"; {node.NodeName} client-id tracking members: {members}";
+                        view = null;
+                        last += $"; {node.NodeName} client-id tracking: {tracking}";
                         break;
                     }
+                    view = tracking.Leader;
                 }
-                if (tracking)
-                    return;
+                Note(view is null ? last : $"all {want.Count} nodes running; client-id tracking: {want.Count} members, leader {view}, commits");
+                if (view is not null)
+                {
+                    if (stableLeader == view)
+                        return;
+                    stableLeader = view;
+                    await Task.Delay(1000, cancel).ConfigureAwait(false);
+                    continue;
+                }
+                stableLeader = null;
                 // 3.10.8's mqtt_node:join_peers ignores the result of ra:add_member: when two nodes join at once, one
                 // membership change is refused (one change at a time) and that node's server stays outside the Raft
                 // cluster for good. Do the add_member it would have retried, from a node that has a leader.
@@ -257,8 +280,11 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
                 {
                     repairedAt = DateTime.UtcNow;
                     last += "; " + await AddMissingTrackingMembersAsync(cancel).ConfigureAwait(false);
+                    Note(last);
                 }
             }
+            else
+                Note($"running nodes [{last}]");
             await Task.Delay(500, cancel).ConfigureAwait(false);
         }
         throw new BackendException($"the primary cluster did not form within {timeout.TotalSeconds:0} s: {Primary.NodeName} sees running nodes [{last}], expected [{string.Join(", ", want)}]");
@@ -282,12 +308,25 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
         return "client-id tracking: no node with a leader to add missing members";
     }
 
-    /// <summary>Members of the MQTT client-id tracking Raft cluster as <paramref name="node"/> sees them with a leader elected
-    /// (ra:members of mqtt_node), 0 when it has none yet.</summary>
-    public static async Task<int> MqttTrackingMembersAsync(RabbitMqNode node, CancellationToken cancel = default)
+    /// <summary>What one node's client-id tracking server sees.</summary>
+    public readonly record struct MqttTracking(int Members, string? Leader)
     {
-        var r = await node.CtlAsync(["eval", "case ra:members(mqtt_node:server_id(), 5000) of {ok, M, {_, _}} -> length(M); _ -> 0 end."], TimeSpan.FromSeconds(30), cancel).ConfigureAwait(false);
-        return r.Ok && int.TryParse(r.Output.Trim(), out int n) ? n : 0;
+        public override string ToString() => Leader is null ? "no leader that commits" : $"{Members} members, leader {Leader}";
+    }
+
+    /// <summary>
+    /// The MQTT client-id tracking Raft cluster as <paramref name="node"/>'s own mqtt_node server sees it: its members and
+    /// leader (ra:members), and whether a consistent query through that server completes (the leader still has a quorum).
+    /// Members 0 and no leader when any of that fails.
+    /// </summary>
+    public static async Task<MqttTracking> MqttTrackingAsync(RabbitMqNode node, CancellationToken cancel = default)
+    {
+        const string Eval = "S = mqtt_node:server_id(), case ra:members(S, 5000) of {ok, M, {_, L}} -> "
+            + "case ra:consistent_query(S, fun(_) -> ok end, 5000) of {ok, ok, _} -> {length(M), L}; _ -> none end; _ -> none end.";
+        var r = await node.CtlAsync(["eval", Eval], TimeSpan.FromSeconds(30), cancel).ConfigureAwait(false);
+        // Output: {3,'primary@host'}
+        var m = System.Text.RegularExpressions.Regex.Match(r.Output.Trim(), @"^\{(\d+),'?([^'}]+)'?\}$");
+        return r.Ok && m.Success ? new MqttTracking(int.Parse(m.Groups[1].Value), m.Groups[2].Value) : new MqttTracking(0, null);
     }
 
     /// <summary>The running nodes of <paramref name="node"/>'s cluster (rabbitmqctl cluster_status).</summary>

@@ -109,6 +109,8 @@ internal static class BackendCommand
             {
                 output.WriteLine(written.PrimaryPeers.Count > 0 ? $"starting RabbitMQ nodes (primary cluster of {written.PrimaryPeers.Count + 1}, fallback)..." : "starting RabbitMQ nodes (primary, fallback)...");
                 await using var backend = await RabbitMqBackend.StartAsync(layout, cancel: cancel);
+                foreach (var f in backend.ClusterFormation)
+                    output.WriteLine("cluster: " + f);
                 foreach (var r in backend.RemovedStaleUsers)
                     output.WriteLine("removed stale broker user " + r);
                 string host = parse.GetValue(bind)!;

@@ -49,6 +49,21 @@ public sealed class PrimaryClusterTests(ITestOutputHelper output) : IAsyncLifeti
     [EndToEndFact]
     public async Task Three_node_primary_survives_a_node_loss_without_losing_qos1_messages()
     {
+        try
+        {
+            await NodeLossScenarioAsync();
+        }
+        catch when (_backend is not null)
+        {
+            // What the nodes logged is the only record of why a broker closed a connection: keep it with the failure.
+            foreach (var node in _backend.PrimaryNodes)
+                output.WriteLine($"--- {node.NodeName} ---\n{node.Diagnostics()}");
+            throw;
+        }
+    }
+
+    private async Task NodeLossScenarioAsync()
+    {
         var fleet = FleetInitializer.Create(_root, new FleetInitOptions { Name = "cluster-fleet" });
         var free = TestFleet.FreePorts(13);
         var settings = fleet.Settings;
@@ -89,6 +104,8 @@ public sealed class PrimaryClusterTests(ITestOutputHelper output) : IAsyncLifeti
         var started = Stopwatch.StartNew();
         _backend = await RabbitMqBackend.StartAsync(fleet);
         output.WriteLine($"3-node primary cluster + fallback started (nodes in parallel) and clustered in {started.Elapsed.TotalSeconds:F1} s");
+        foreach (var f in _backend.ClusterFormation)
+            output.WriteLine("  cluster: " + f);
         var running = await RabbitMqBackend.RunningNodesAsync(_backend.PrimaryPeers[1]);
         Assert.Equal(3, running.Count);
 
@@ -96,6 +113,7 @@ public sealed class PrimaryClusterTests(ITestOutputHelper output) : IAsyncLifeti
         await ImportObserverAsync(fleet, _backend.Primary, observerName);
         await using var observer = Observer.Create(fleet, observerName, Host, fleet.Settings.Ports.PrimaryMqtts);
         await observer.ConnectAsync();
+        output.WriteLine($"observer connected to node 1 ({observer.ConnectRetries} CONNECT(s) closed by the broker and retried)");
         await observer.SubscribeAsync("devices/+/telemetry");
 
         foreach (var id in Ids)
