@@ -265,7 +265,7 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
                 Note(view is null ? last : $"all {want.Count} nodes running; client-id tracking: {want.Count} members, leader {view}, commits");
                 if (view is not null)
                 {
-                    if (stableLeader == view)
+                    if (stableLeader == view && await EveryNodeAcceptsMqttLoginsAsync(Note, cancel).ConfigureAwait(false))
                         return;
                     stableLeader = view;
                     await Task.Delay(1000, cancel).ConfigureAwait(false);
@@ -288,6 +288,28 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
             await Task.Delay(500, cancel).ConfigureAwait(false);
         }
         throw new BackendException($"the primary cluster did not form within {timeout.TotalSeconds:0} s: {Primary.NodeName} sees running nodes [{last}], expected [{string.Join(", ", want)}]");
+    }
+
+    /// <summary>
+    /// The end-to-end readiness check: every primary node answers an operator CONNECT with a CONNACK that accepts it
+    /// (<see cref="MqttLoginProbe"/>), tried on the host of the fleet's first primary endpoint with each node's MQTTS port.
+    /// False when a node's broker refuses or closes the CONNECT; a probe this host cannot make does not hold the start.
+    /// </summary>
+    private async Task<bool> EveryNodeAcceptsMqttLoginsAsync(Action<string> note, CancellationToken cancel)
+    {
+        string host = Fleet.Settings.PrimaryEndpoints.Count > 0 ? Fleet.Settings.PrimaryEndpoints[0][..Fleet.Settings.PrimaryEndpoints[0].LastIndexOf(':')] : "localhost";
+        int[] ports = [Fleet.Settings.Ports.PrimaryMqtts, .. Fleet.Settings.Ports.PrimaryPeers.Select(p => p.Mqtts)];
+        foreach (var (node, port) in PrimaryNodes.Zip(ports))
+        {
+            var (outcome, detail) = await MqttLoginProbe.TryAsync(Fleet, $"{host}:{port}", cancel).ConfigureAwait(false);
+            if (outcome == MqttLoginProbe.Outcome.Accepted)
+                continue;
+            note($"{node.NodeName}: MQTT login probe on {host}:{port}: {detail}");
+            if (outcome == MqttLoginProbe.Outcome.NotReady)
+                return false;
+        }
+        note($"every primary node accepted an MQTT login");
+        return true;
     }
 
     /// <summary>

@@ -62,31 +62,22 @@ internal static class ApacheCommand
         {
             var layout = new ApacheLayout(Layout(parse.GetValue(fleet)!));
             var output = parse.InvocationConfiguration.Output;
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            using var stop = StopSignal.Listen();
+            using var server = await ApacheServer.StartAsync(layout, cancel: cancel);
+            output.WriteLine($"firmware server (apache2 pid {server.ProcessId}) on https://{server.Endpoint}/ serving {layout.DocumentRoot}");
+            output.WriteLine($"logs: {layout.LogDir}; Ctrl-C or SIGTERM stops");
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
+            while (!linked.IsCancellationRequested && !server.HasExited)
             {
-                using var server = await ApacheServer.StartAsync(layout, cancel: cancel);
-                output.WriteLine($"firmware server (apache2 pid {server.ProcessId}) on https://{server.Endpoint}/ serving {layout.DocumentRoot}");
-                output.WriteLine($"logs: {layout.LogDir}; Ctrl-C stops");
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-                while (!linked.IsCancellationRequested && !server.HasExited)
-                {
-                    try { await Task.Delay(1000, linked.Token); } catch (OperationCanceledException) { }
-                }
-                // Ctrl-C in a terminal signals the whole process group: Apache may have stopped on its own SIGINT already.
-                if (server.HasExited && !linked.IsCancellationRequested)
-                    throw new CliUsageException("apache2 exited: " + server.Diagnostics());
-                output.WriteLine("stopping...");
-                await server.StopAsync();
-                output.WriteLine("stopped");
-                return 0;
+                try { await Task.Delay(1000, linked.Token); } catch (OperationCanceledException) { }
             }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            // Ctrl-C in a terminal signals the whole process group: Apache may have stopped on its own SIGINT already.
+            if (server.HasExited && !linked.IsCancellationRequested)
+                throw new CliUsageException("apache2 exited: " + server.Diagnostics());
+            output.WriteLine("stopping...");
+            await server.StopAsync();
+            output.WriteLine("stopped");
+            return 0;
         });
         return command;
     }

@@ -102,46 +102,37 @@ internal static class BackendCommand
             var written = RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!));
             foreach (var w in written.Warnings)
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            using var stop = StopSignal.Listen();
+            output.WriteLine(written.PrimaryPeers.Count > 0 ? $"starting RabbitMQ nodes (primary cluster of {written.PrimaryPeers.Count + 1}, fallback)..." : "starting RabbitMQ nodes (primary, fallback)...");
+            await using var backend = await RabbitMqBackend.StartAsync(layout, cancel: cancel);
+            foreach (var f in backend.ClusterFormation)
+                output.WriteLine("cluster: " + f);
+            foreach (var r in backend.RemovedStaleUsers)
+                output.WriteLine("removed stale broker user " + r);
+            string host = parse.GetValue(bind)!;
+            output.WriteLine($"primary  {backend.Primary.NodeName}: mqtts://{host}:{written.Primary.MqttsPort} (client certificate), amqps://{host}:{written.Primary.AmqpsPort}/{written.Primary.Vhost} (renewal service)");
+            foreach (var (peer, config) in backend.PrimaryPeers.Zip(written.PrimaryPeers))
+                output.WriteLine($"{config.DirectoryName} {peer.NodeName}: mqtts://{host}:{config.MqttsPort} (client certificate, same cluster), amqps://{host}:{config.AmqpsPort}/{config.Vhost}");
+            output.WriteLine($"fallback {backend.Fallback.NodeName}: mqtts://{host}:{written.Fallback.MqttsPort} (password), amqps://{host}:{written.Fallback.AmqpsPort}/{written.Fallback.Vhost} (renewal service)");
+            output.WriteLine("running; Ctrl-C or SIGTERM stops every node");
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
+            while (!linked.IsCancellationRequested && !backend.Primary.HasExited && !backend.Fallback.HasExited)
             {
-                output.WriteLine(written.PrimaryPeers.Count > 0 ? $"starting RabbitMQ nodes (primary cluster of {written.PrimaryPeers.Count + 1}, fallback)..." : "starting RabbitMQ nodes (primary, fallback)...");
-                await using var backend = await RabbitMqBackend.StartAsync(layout, cancel: cancel);
-                foreach (var f in backend.ClusterFormation)
-                    output.WriteLine("cluster: " + f);
-                foreach (var r in backend.RemovedStaleUsers)
-                    output.WriteLine("removed stale broker user " + r);
-                string host = parse.GetValue(bind)!;
-                output.WriteLine($"primary  {backend.Primary.NodeName}: mqtts://{host}:{written.Primary.MqttsPort} (client certificate), amqps://{host}:{written.Primary.AmqpsPort}/{written.Primary.Vhost} (renewal service)");
-                foreach (var (peer, config) in backend.PrimaryPeers.Zip(written.PrimaryPeers))
-                    output.WriteLine($"{config.DirectoryName} {peer.NodeName}: mqtts://{host}:{config.MqttsPort} (client certificate, same cluster), amqps://{host}:{config.AmqpsPort}/{config.Vhost}");
-                output.WriteLine($"fallback {backend.Fallback.NodeName}: mqtts://{host}:{written.Fallback.MqttsPort} (password), amqps://{host}:{written.Fallback.AmqpsPort}/{written.Fallback.Vhost} (renewal service)");
-                output.WriteLine("running; Ctrl-C stops both nodes");
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-                while (!linked.IsCancellationRequested && !backend.Primary.HasExited && !backend.Fallback.HasExited)
-                {
-                    try { await Task.Delay(1000, linked.Token); } catch (OperationCanceledException) { }
-                }
-                // A terminal's Ctrl-C reaches the whole foreground process group: Debian's rabbitmq-server script traps
-                // SIGINT and stops its node itself, possibly before our handler ran. A node that exits right after a stop
-                // request is the stop, not a failure.
-                if (!linked.IsCancellationRequested)
-                {
-                    try { await Task.Delay(3000, linked.Token); } catch (OperationCanceledException) { }
-                }
-                if (!linked.IsCancellationRequested && (backend.Primary.HasExited || backend.Fallback.HasExited))
-                    throw new CliUsageException("a broker node exited: " + (backend.Primary.HasExited ? backend.Primary.Diagnostics() : backend.Fallback.Diagnostics()));
-                output.WriteLine("stopping...");
-                await backend.StopAsync();
-                output.WriteLine("stopped");
-                return 0;
+                try { await Task.Delay(1000, linked.Token); } catch (OperationCanceledException) { }
             }
-            finally
+            // A terminal's Ctrl-C reaches the whole foreground process group: Debian's rabbitmq-server script traps
+            // SIGINT and stops its node itself, possibly before our handler ran. A node that exits right after a stop
+            // request is the stop, not a failure.
+            if (!linked.IsCancellationRequested)
             {
-                Console.CancelKeyPress -= onCancel;
+                try { await Task.Delay(3000, linked.Token); } catch (OperationCanceledException) { }
             }
+            if (!linked.IsCancellationRequested && (backend.Primary.HasExited || backend.Fallback.HasExited))
+                throw new CliUsageException("a broker node exited: " + (backend.Primary.HasExited ? backend.Primary.Diagnostics() : backend.Fallback.Diagnostics()));
+            output.WriteLine("stopping...");
+            await backend.StopAsync();
+            output.WriteLine("stopped");
+            return 0;
         });
         return command;
     }
@@ -166,33 +157,24 @@ internal static class BackendCommand
             await using var commits = new RenewalCommitBatcher(authority, log: output.WriteLine);
             var handler = new AuthorityRenewalHandler(authority, commits);
             string h = parse.GetValue(host)!;
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            using var stop = StopSignal.Listen();
+            await using var primary = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Primary, h), handler, output.WriteLine);
+            await using var fallback = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Fallback, h), handler, output.WriteLine);
+            await primary.StartAsync(cancel);
+            await fallback.StartAsync(cancel);
+            output.WriteLine("running; Ctrl-C or SIGTERM stops");
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
+            // The service runs all the time, so it keeps the CRL fresh: re-signed when fewer than 20 of its
+            // 30 days remain (a no-op otherwise), checked hourly. A lapsed CRL is ignored by the brokers
+            // (best_effort), which would let a revoked certificate through the handshake again.
+            while (!linked.IsCancellationRequested)
             {
-                await using var primary = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Primary, h), handler, output.WriteLine);
-                await using var fallback = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Fallback, h), handler, output.WriteLine);
-                await primary.StartAsync(cancel);
-                await fallback.StartAsync(cancel);
-                output.WriteLine("running; Ctrl-C stops");
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-                // The service runs all the time, so it keeps the CRL fresh: re-signed when fewer than 20 of its
-                // 30 days remain (a no-op otherwise), checked hourly. A lapsed CRL is ignored by the brokers
-                // (best_effort), which would let a revoked certificate through the handshake again.
-                while (!linked.IsCancellationRequested)
-                {
-                    using (var pki = FleetPki.Open(layout))
-                        if (Crl.Refresh(layout, pki, FleetPki.Now()))
-                            output.WriteLine("CRL re-signed (next update in 30 days)");
-                    try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
-                }
-                return 0;
+                using (var pki = FleetPki.Open(layout))
+                    if (Crl.Refresh(layout, pki, FleetPki.Now()))
+                        output.WriteLine("CRL re-signed (next update in 30 days)");
+                try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
             }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            return 0;
         });
         return command;
     }
@@ -234,41 +216,32 @@ internal static class BackendCommand
                 handler = new AuthorityRenewalHandler(authority, batcher);
             }
             await using var commits = batcher;
-            using var stop = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            using var stop = StopSignal.Listen();
+            await using var backend = await NfBuild.EmbeddedBackend.EmbeddedBackend.StartAsync(layout, new NfBuild.EmbeddedBackend.EmbeddedBackendOptions
             {
-                await using var backend = await NfBuild.EmbeddedBackend.EmbeddedBackend.StartAsync(layout, new NfBuild.EmbeddedBackend.EmbeddedBackendOptions
-                {
-                    BindAddress = System.Net.IPAddress.Parse(write.BindAddress),
-                    CrlCheck = write.CrlCheck,
-                    Renewal = handler,
-                    Log = output.WriteLine,
-                    FirmwareServer = !parse.GetValue(noFirmware),
-                    FirmwarePort = parse.GetValue(firmwarePort),
-                });
-                passwords.Target = backend;
-                output.WriteLine(handler is null ? "renewal service: off" : "renewal service: in-process (renewal authority)");
-                if (backend.Firmware is { } firmware)
-                    output.WriteLine($"firmware server: {firmware.BaseUrl} (document root {firmware.DocumentRoot})");
-                output.WriteLine("running; Ctrl-C stops");
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-                while (!linked.IsCancellationRequested)
-                {
-                    // As `backend renewal`: keep the CRL fresh (read by the endpoints at every handshake).
-                    using (var pki = FleetPki.Open(layout))
-                        if (Crl.Refresh(layout, pki, FleetPki.Now()))
-                            output.WriteLine("CRL re-signed (next update in 30 days)");
-                    try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
-                }
-                output.WriteLine("stopped");
-                return 0;
-            }
-            finally
+                BindAddress = System.Net.IPAddress.Parse(write.BindAddress),
+                CrlCheck = write.CrlCheck,
+                Renewal = handler,
+                Log = output.WriteLine,
+                FirmwareServer = !parse.GetValue(noFirmware),
+                FirmwarePort = parse.GetValue(firmwarePort),
+            });
+            passwords.Target = backend;
+            output.WriteLine(handler is null ? "renewal service: off" : "renewal service: in-process (renewal authority)");
+            if (backend.Firmware is { } firmware)
+                output.WriteLine($"firmware server: {firmware.BaseUrl} (document root {firmware.DocumentRoot})");
+            output.WriteLine("running; Ctrl-C or SIGTERM stops");
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
+            while (!linked.IsCancellationRequested)
             {
-                Console.CancelKeyPress -= onCancel;
+                // As `backend renewal`: keep the CRL fresh (read by the endpoints at every handshake).
+                using (var pki = FleetPki.Open(layout))
+                    if (Crl.Refresh(layout, pki, FleetPki.Now()))
+                        output.WriteLine("CRL re-signed (next update in 30 days)");
+                try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
             }
+            output.WriteLine("stopped");
+            return 0;
         });
         return command;
     }

@@ -49,18 +49,9 @@ internal static class DemoCommand
             if (!terminal)
                 console.Profile.Width = 320;
             // Ctrl-C ends the step in progress; the device, the observer and the backend (RabbitMQ nodes, Apache) still stop.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                var report = await new DemoRunner(console, options).RunAsync(stop.Token);
-                return report.Passed ? 0 : 1;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            using var stop = StopSignal.Listen(cancel);
+            var report = await new DemoRunner(console, options).RunAsync(stop.Token);
+            return report.Passed ? 0 : 1;
         });
         return command;
     }
