@@ -57,7 +57,7 @@ internal static class ApacheCommand
     private static Command Start()
     {
         var fleet = FleetDir();
-        var command = new Command("start", "Run /usr/sbin/apache2 in the foreground on the written config until Ctrl-C.") { fleet };
+        var command = new Command("start", "Run /usr/sbin/apache2 in the foreground on the written config until Ctrl-C or SIGTERM.") { fleet };
         command.SetAction(async (parse, cancel) =>
         {
             var layout = new ApacheLayout(Layout(parse.GetValue(fleet)!));

@@ -93,7 +93,7 @@ internal static class BackendCommand
         var fleet = FleetDir();
         var bind = Bind();
         var crl = CrlCheck();
-        var command = new Command("start", "Rewrite the configuration from the registry, start both nodes in the foreground, stop them on Ctrl-C.") { fleet, bind, crl };
+        var command = new Command("start", "Rewrite the configuration from the registry, start the nodes (primary or primary cluster, fallback) in the foreground, stop them on Ctrl-C or SIGTERM.") { fleet, bind, crl };
         command.SetAction(async (parse, cancel) =>
         {
             var layout = Layout(parse.GetValue(fleet)!);
@@ -141,7 +141,7 @@ internal static class BackendCommand
     {
         var fleet = FleetDir();
         var host = new Option<string>("--host") { Description = "Broker host name (must be in the broker certificate's SAN).", DefaultValueFactory = _ => "localhost" };
-        var command = new Command("renewal", "Run the renewal service (the renewal authority over AMQPS) against both nodes of the fleet's development broker until Ctrl-C.") { fleet, host };
+        var command = new Command("renewal", "Run the renewal service (the renewal authority over AMQPS) against both nodes of the fleet's development broker until Ctrl-C or SIGTERM.") { fleet, host };
         command.SetAction(async (parse, cancel) =>
         {
             var layout = Layout(parse.GetValue(fleet)!);
@@ -196,7 +196,7 @@ internal static class BackendCommand
         var noRenewal = new Option<bool>("--no-renewal") { Description = "Do not run the renewal service (requests are accepted and dropped)." };
         var firmwarePort = new Option<int>("--firmware-port") { Description = "Port of the HTTPS firmware server (the fleet's htdocs; 0: any free port).", DefaultValueFactory = _ => NfBuild.EmbeddedBackend.EmbeddedFirmwareServer.DefaultPort, CustomParser = NumberParser.ParseIntArgument };
         var noFirmware = new Option<bool>("--no-firmware-server") { Description = "Do not serve the firmware document root." };
-        var command = new Command("start", "Run both endpoints on fleet.json's MQTTS ports, the HTTPS firmware server and the renewal service in the foreground until Ctrl-C.") { fleet, bind, crl, noRenewal, firmwarePort, noFirmware };
+        var command = new Command("start", "Run both endpoints on fleet.json's MQTTS ports, the HTTPS firmware server and the renewal service in the foreground until Ctrl-C or SIGTERM.") { fleet, bind, crl, noRenewal, firmwarePort, noFirmware };
         command.SetAction(async (parse, cancel) =>
         {
             var layout = Layout(parse.GetValue(fleet)!);
