@@ -54,7 +54,8 @@ public sealed class WaveRolloutEndToEndTests(ITestOutputHelper output)
             }
 
             // One device with --wait: switched off, it never answers; after the wave timeout it counts as failed (no-answer).
-            var silent = run.Devices[2];
+            // It is a rolled-back one: its retained status still says rolled-back, which is an earlier outcome, not this one's.
+            var silent = run.Devices[0];
             silent.Stop();
             (exit, stdout, stderr) = await Rollout(fleet, release, ["--device", silent.Id, "--wait", "--wave-timeout", "3s"]);
             output.WriteLine(stdout + stderr);
