@@ -29,11 +29,21 @@ public static class ReleaseRollout
     public static async Task<RolloutResult> RunAsync(string fleetDir, string releaseDir, string deviceId, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
         var fleet = FleetDirectory.Open(fleetDir);
-        DeviceIds.Validate(deviceId);
-        var record = fleet.Registry.Get(deviceId)
-            ?? throw new BackendException($"device '{deviceId}' is not registered in {fleet.RegistryFile}");
-        if (record.State != DeviceState.Active)
-            throw new BackendException($"device '{deviceId}' is revoked: it gets no commands");
+        RolloutTargets.RequireActive(fleet, deviceId);
+        var (verification, manifestUrl) = VerifyPublished(fleet, releaseDir);
+        string version = verification.Manifest.Version;
+        bool created = FleetOperator.Ensure(fleet);
+        byte[] payload = OtaCommand.Build(manifestUrl);
+        var (topic, endpoint) = await SendCommandAsync(fleet, deviceId, payload, timeout, cancel).ConfigureAwait(false);
+        return new RolloutResult(deviceId, version, topic, endpoint, manifestUrl, payload, created);
+    }
+
+    /// <summary>
+    /// The release in <paramref name="releaseDir"/> verified against the fleet (<see cref="ReleaseVerifier"/>) and the
+    /// manifest URL of its published copy (<see cref="PublishedManifestUrl"/>): what every rollout checks before a command.
+    /// </summary>
+    public static (ReleaseVerification Verification, string ManifestUrl) VerifyPublished(FleetDirectory fleet, string releaseDir)
+    {
         ReleaseVerification verification;
         try
         {
@@ -43,12 +53,7 @@ public static class ReleaseRollout
         {
             throw new BackendException(ex.Message);
         }
-        string version = verification.Manifest.Version;
-        string manifestUrl = PublishedManifestUrl(fleet, verification);
-        bool created = FleetOperator.Ensure(fleet);
-        byte[] payload = OtaCommand.Build(manifestUrl);
-        var (topic, endpoint) = await SendCommandAsync(fleet, deviceId, payload, timeout, cancel).ConfigureAwait(false);
-        return new RolloutResult(deviceId, version, topic, endpoint, manifestUrl, payload, created);
+        return (verification, PublishedManifestUrl(fleet, verification));
     }
 
     /// <summary>

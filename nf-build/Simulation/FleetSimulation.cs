@@ -36,16 +36,8 @@ public static class FleetSimulation
         {
             if (o.ReleaseDirectory is null)
                 throw new BackendException("the rollout scenario needs --release <dir>");
-            CheckWaves(o.Waves);
-            try
-            {
-                release = ReleaseVerifier.Verify(o.ReleaseDirectory, fleet.Root);
-            }
-            catch (ReleaseException ex)
-            {
-                throw new BackendException(ex.Message);
-            }
-            manifestUrl = ReleaseRollout.PublishedManifestUrl(fleet, release);
+            WavePlan.Check(o.Waves);
+            (release, manifestUrl) = ReleaseRollout.VerifyPublished(fleet, o.ReleaseDirectory);
         }
 
         var now = DateTimeOffset.UtcNow;
@@ -105,12 +97,6 @@ public static class FleetSimulation
         foreach (var d in devices)
             d.Dispose();
         return new SimulationReport(o.Scenario, backend.Name, cost, connect, handshakes, rollout, renew, memory, problems);
-    }
-
-    private static void CheckWaves(IReadOnlyList<int> waves)
-    {
-        if (waves.Count == 0 || waves[^1] != 100 || waves.Any(w => w is < 1 or > 100) || waves.Zip(waves.Skip(1)).Any(p => p.Second <= p.First))
-            throw new BackendException("--waves must be ascending percentages of the fleet ending with 100, e.g. 5,25,100");
     }
 
     private static async Task<ConnectReport> ConnectPhaseAsync(List<SimulatedDevice> devices, long started, SimulationOptions o, Action<string> log, CancellationToken cancel)
@@ -188,62 +174,10 @@ public static class FleetSimulation
     private static async Task<RolloutReport> RolloutAsync(FleetDirectory fleet, List<SimulatedDevice> devices, ReleaseVerification release, string manifestUrl,
         SimulationOptions o, Action<string> log, CancellationToken cancel)
     {
-        string version = release.Manifest.Version;
         var timeout = TimeSpan.FromSeconds(15);
-        // Live status arrives from the whole broker; subscribing before the first command means every answer is seen.
         await using var op = await OperatorSession.ConnectAsync(fleet, fleet.Settings.PrimaryEndpoints[0], timeout, cancel).ConfigureAwait(false);
-        await op.SubscribeStatusAsync(devices.Select(d => d.Id), TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
-        var waves = new List<WaveReport>();
-        int sent = 0;
-        bool aborted = false;
-        for (int w = 0; w < o.Waves.Count && !aborted; w++)
-        {
-            int upTo = (int)Math.Ceiling(devices.Count * o.Waves[w] / 100.0);
-            var wave = devices.Skip(sent).Take(upTo - sent).ToList();
-            sent = upTo;
-            if (wave.Count == 0)
-                continue;
-            var commandAt = new Dictionary<string, long>(StringComparer.Ordinal);
-            var sw = Stopwatch.StartNew();
-            foreach (var d in wave)
-            {
-                await op.SendOtaCommandAsync(d.Id, manifestUrl, timeout, cancel).ConfigureAwait(false);
-                commandAt[d.Id] = Stopwatch.GetTimestamp();
-            }
-            log($"rollout: wave {w + 1} ({o.Waves[w]}%): OTA command for {version} sent to {wave.Count} devices as the operator");
-            var outcome = new Dictionary<string, (string Word, long At)>(StringComparer.Ordinal);
-            var deadline = Stopwatch.GetTimestamp() + (long)(o.WaveTimeout.TotalSeconds * Stopwatch.Frequency);
-            while (outcome.Count < wave.Count && Stopwatch.GetTimestamp() < deadline)
-            {
-                foreach (var d in wave)
-                {
-                    if (outcome.ContainsKey(d.Id) || !op.Status.TryGetValue(d.Id, out var s) || s.ReceivedUtc == default)
-                        continue;
-                    var r = s.Report;
-                    if (r.State == "online" && r.Version == version && r.Ota == OtaWords.Confirmed)
-                        outcome[d.Id] = (OtaWords.Confirmed, Stopwatch.GetTimestamp());
-                    else if (r.Ota == OtaWords.RolledBack || r.Ota.StartsWith(OtaWords.RejectedPrefix, StringComparison.Ordinal) || r.Ota.StartsWith("failed", StringComparison.Ordinal))
-                        outcome[d.Id] = (r.Ota, Stopwatch.GetTimestamp());
-                }
-                await Task.Delay(100, cancel).ConfigureAwait(false);
-            }
-            int confirmed = outcome.Values.Count(v => v.Word == OtaWords.Confirmed);
-            int failed = outcome.Count - confirmed;
-            int silent = wave.Count - outcome.Count;
-            var words = outcome.Values.Where(v => v.Word != OtaWords.Confirmed).GroupBy(v => v.Word).ToDictionary(g => g.Key, g => g.Count());
-            if (silent > 0)
-                words["no-answer"] = silent;
-            var latency = LatencySummary.Of(outcome.Where(kv => kv.Value.Word == OtaWords.Confirmed)
-                .Select(kv => Stopwatch.GetElapsedTime(commandAt[kv.Key], kv.Value.At).TotalMilliseconds));
-            double rate = (double)(failed + silent) / wave.Count;
-            aborted = rate > o.AbortFailureRate;
-            var report = new WaveReport(w + 1, o.Waves[w], wave.Count, confirmed, failed, silent, words, sw.Elapsed, latency, aborted);
-            waves.Add(report);
-            log($"rollout: wave {w + 1}: {confirmed}/{wave.Count} confirmed, {failed} failed, {silent} no answer ({rate:P0} failure rate) in {sw.Elapsed.TotalSeconds:F1} s; command -> confirmed {latency}"
-                + (words.Count > 0 ? "; " + string.Join(", ", words.Select(kv => $"{kv.Key} x{kv.Value}")) : "")
-                + (aborted ? $"; ABORTED: above {o.AbortFailureRate:P0}, the remaining {devices.Count - sent} devices get no command" : ""));
-        }
-        return new RolloutReport(version, manifestUrl, waves, aborted, devices.Count - sent);
+        var waves = new WaveRolloutOptions { Waves = o.Waves, AbortFailureRate = o.AbortFailureRate, WaveTimeout = o.WaveTimeout, CommandTimeout = timeout };
+        return await WaveRollout.RunAsync(op, devices.Select(d => d.Id).ToList(), manifestUrl, release.Manifest.Version, waves, log, cancel).ConfigureAwait(false);
     }
 
     private static async Task<RenewReport> RenewAsync(FleetDirectory fleet, List<SimulatedDevice> devices, Dictionary<string, string> originalSerials, long started,

@@ -1,3 +1,5 @@
+using NfBuild.Backend;
+
 namespace NfBuild.Simulation;
 
 /// <summary>The connect phase (every scenario starts with it).</summary>
@@ -5,14 +7,6 @@ public sealed record ConnectReport(int Devices, int Online, int Publishing, Time
 
 /// <summary>Raw mutual-TLS handshakes to the primary (no MQTT), <see cref="Concurrency"/> at a time.</summary>
 public sealed record HandshakeReport(int Count, int Failed, int Concurrency, TimeSpan Elapsed, double PerSecond, LatencySummary Latency);
-
-/// <summary>One rollout wave: which devices, what their retained status said.</summary>
-public sealed record WaveReport(int Number, int Percent, int Devices, int Confirmed, int Failed, int NoAnswer, IReadOnlyDictionary<string, int> FailureWords, TimeSpan Elapsed, LatencySummary CommandToConfirmed, bool Aborted)
-{
-    public double FailureRate => Devices == 0 ? 0 : (double)(Failed + NoAnswer) / Devices;
-}
-
-public sealed record RolloutReport(string Version, string ManifestUrl, IReadOnlyList<WaveReport> Waves, bool Aborted, int DevicesNeverCommanded);
 
 /// <summary>Renewal of every device: device side (new identity committed and back on the primary) and the backend's commits.</summary>
 public sealed record RenewReport(int Devices, int Renewed, int Committed, TimeSpan DevicesDone, TimeSpan CommitsDone, double RenewalsPerSecond, LatencySummary Latency);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using NfBuild.Backend;
 
 namespace NfBuild.Simulation;
 

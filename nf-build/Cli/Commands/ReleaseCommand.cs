@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using NfBuild.Release;
 
@@ -115,22 +116,75 @@ internal static class ReleaseCommand
     {
         var fleet = new Argument<DirectoryInfo>("fleet-dir") { Description = "Fleet workspace (fleet.json primaryEndpoints, pki/operator.pem, the registry)." };
         var dir = new Argument<DirectoryInfo>("release-dir") { Description = "Release directory; the same release must be published (`release publish`)." };
-        var device = new Option<string>("--device") { Description = "The one device to update: a registered, not revoked device id.", Required = true };
-        var command = new Command("rollout", "Send the OTA command of a published release to ONE device: verify the release, derive its manifest URL on the firmware server, publish iotdevice-command-v1 kind=ota to devices/<id>/commands on the primary as the operator (QoS 1, waits for the PUBACK).") { fleet, dir, device };
+        var device = new Option<string[]>("--device") { Description = "A device to update: a registered, not revoked device id. Repeatable (the order is the rollout order).", AllowMultipleArgumentsPerToken = false };
+        var all = new Option<bool>("--all") { Description = "Every active device of the registry, in registry order (revoked devices never get a command)." };
+        var waves = new Option<string?>("--waves") { Description = "Cumulative percentages of the devices per wave, ascending, ending with 100, e.g. 5,25,100 (default with --all or several devices: 100, one wave)." };
+        var waveTimeout = new Option<string?>("--wave-timeout") { Description = "How long a wave may take; a device that has not reported its outcome by then counts as failed (no-answer). Seconds, or 90s, 10m, 1h (default 10m)." };
+        var abortAbove = new Option<string?>("--abort-above") { Description = "Abort when a wave's failed share (rolled back, rejected, failed, no answer) is above this rate, 0..1 (default 0: any failure stops the rollout)." };
+        var wait = new Option<bool>("--wait") { Description = "With one --device: also wait for its outcome as a one-wave rollout (exit 0 only if it confirmed)." };
+        var command = new Command("rollout", "Send the OTA command of a published release to devices: verify the release, derive its manifest URL on the firmware server, publish iotdevice-command-v1 kind=ota "
+            + "to devices/<id>/commands on the primary as the operator (QoS 1, PUBACK). One --device: send and exit. Several devices, --all, --waves or --wait: in waves, each waited for "
+            + "through the devices' status (confirmed, rolled-back, rejected:<reason>, no-answer); a wave above --abort-above stops the rollout and the rest get no command.")
+            { fleet, dir, device, all, waves, waveTimeout, abortAbove, wait };
         command.SetAction(async (parse, cancel) =>
         {
-            var result = await NfBuild.Backend.ReleaseRollout.RunAsync(parse.GetValue(fleet)!.FullName, parse.GetValue(dir)!.FullName, parse.GetValue(device)!, cancel: cancel);
+            string[] ids = parse.GetValue(device) ?? [];
+            bool everyDevice = parse.GetValue(all);
+            string? wavesText = parse.GetValue(waves), timeoutText = parse.GetValue(waveTimeout), rateText = parse.GetValue(abortAbove);
             var output = parse.InvocationConfiguration.Output;
-            if (result.OperatorCreated)
-                output.WriteLine("created the operator identity pki/operator.pem / pki/operator.key (run `nf-build backend rabbitmq write` so a running broker knows the operator user)");
-            output.WriteLine($"release {result.Version}: OTA command sent to {result.DeviceId} on {result.Topic} via {result.Endpoint} (QoS 1, PUBACK received)");
-            output.WriteLine($"  manifest {result.ManifestUrl}");
-            foreach (var line in NfBuild.Backend.ReleaseRollout.PayloadText(result.Payload).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                output.WriteLine("  | " + line);
+            // One device without waves or --wait: today's fire-and-forget command (publish, PUBACK, exit).
+            if (!everyDevice && ids.Length == 1 && wavesText is null && !parse.GetValue(wait))
+            {
+                if (timeoutText is not null || rateText is not null)
+                    throw new CliUsageException("--wave-timeout and --abort-above apply to a rollout that waits for outcomes: add --wait (or --waves)");
+                var result = await NfBuild.Backend.ReleaseRollout.RunAsync(parse.GetValue(fleet)!.FullName, parse.GetValue(dir)!.FullName, ids[0], cancel: cancel);
+                if (result.OperatorCreated)
+                    output.WriteLine(OperatorCreatedNote);
+                output.WriteLine($"release {result.Version}: OTA command sent to {result.DeviceId} on {result.Topic} via {result.Endpoint} (QoS 1, PUBACK received)");
+                output.WriteLine($"  manifest {result.ManifestUrl}");
+                foreach (var line in NfBuild.Backend.ReleaseRollout.PayloadText(result.Payload).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    output.WriteLine("  | " + line);
+                return 0;
+            }
+            double rate = 0;
+            if (rateText is not null && (!double.TryParse(rateText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out rate) || rate is < 0 or > 1))
+                throw new CliUsageException($"--abort-above: '{rateText}' is not a rate between 0 and 1 (e.g. 0.2)");
+            var options = new NfBuild.Backend.WaveRolloutOptions
+            {
+                Waves = wavesText is null ? [100] : NfBuild.Backend.WavePlan.Parse(wavesText),
+                WaveTimeout = timeoutText is null ? DefaultWaveTimeout : DurationParser.Parse(timeoutText, "--wave-timeout"),
+                AbortFailureRate = rate,
+            };
+            var run = await NfBuild.Backend.FleetRollout.RunAsync(new NfBuild.Backend.FleetRolloutOptions
+            {
+                FleetDirectory = parse.GetValue(fleet)!.FullName,
+                ReleaseDirectory = parse.GetValue(dir)!.FullName,
+                DeviceIds = ids,
+                All = everyDevice,
+                Waves = options,
+                Log = line => { lock (output) output.WriteLine(line); },
+            }, cancel);
+            if (run.OperatorCreated)
+                output.WriteLine(OperatorCreatedNote);
+            foreach (var line in RolloutTable.Lines(run.Report))
+                output.WriteLine(line);
+            var r = run.Report;
+            if (r.Aborted)
+            {
+                var last = r.Waves[^1];
+                string rest = r.NeverCommanded.Count == 0 ? "it was the last wave, every device got the command" : $"{r.NeverCommanded.Count} devices got no command: {string.Join(", ", r.NeverCommanded)}";
+                parse.InvocationConfiguration.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"error: rollout of {r.Version} aborted after wave {last.Number}: failure rate {RolloutTable.Percent(last.FailureRate)} is above {RolloutTable.Percent(r.AbortFailureRate)} ({string.Join(", ", last.FailureWords.Select(kv => kv.Key + " x" + kv.Value))}); {rest}"));
+                return 1;
+            }
             return 0;
         });
         return command;
     }
+
+    private static readonly TimeSpan DefaultWaveTimeout = TimeSpan.FromMinutes(10);
+
+    private const string OperatorCreatedNote = "created the operator identity pki/operator.pem / pki/operator.key (run `nf-build backend rabbitmq write` so a running broker knows the operator user)";
 
     private static T Run<T>(Func<T> f)
     {

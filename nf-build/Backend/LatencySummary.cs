@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace NfBuild.Simulation;
+namespace NfBuild.Backend;
 
 /// <summary>Count and percentiles (nearest rank) of a set of durations in milliseconds.</summary>
 public sealed record LatencySummary(int Count, double P50, double P90, double P99, double Max)

@@ -1,0 +1,9 @@
+using IotDevice.Core.Updates;
+
+namespace NfBuild.Backend;
+
+/// <summary>One device's outcome in a wave: confirmed, rolled-back, rejected:&lt;reason&gt;, failed…, or no-answer.</summary>
+public sealed record DeviceOutcome(string DeviceId, string Outcome)
+{
+    public bool Confirmed => Outcome == OtaWords.Confirmed;
+}
