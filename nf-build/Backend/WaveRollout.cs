@@ -67,10 +67,10 @@ public static class WaveRollout
                 }
                 await Task.Delay(100, cancel).ConfigureAwait(false);
             }
-            int confirmed = outcome.Values.Count(v => v.Word == OtaWords.Confirmed);
+            int confirmed = outcome.Values.Count(v => WaveOutcome.IsSuccess(v.Word));
             int failed = outcome.Count - confirmed;
             int silent = wave.Count - outcome.Count;
-            var words = outcome.Values.Where(v => v.Word != OtaWords.Confirmed).GroupBy(v => v.Word).ToDictionary(g => g.Key, g => g.Count());
+            var words = outcome.Values.Where(v => !WaveOutcome.IsSuccess(v.Word)).GroupBy(v => v.Word).ToDictionary(g => g.Key, g => g.Count());
             if (silent > 0)
                 words[WaveOutcome.NoAnswer] = silent;
             var latency = LatencySummary.Of(outcome.Where(kv => kv.Value.Word == OtaWords.Confirmed)

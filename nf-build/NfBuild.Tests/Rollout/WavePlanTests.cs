@@ -67,6 +67,11 @@ public class WavePlanTests
         Assert.Null(WaveOutcome.Of(Report("offline", "1.1.0", OtaWords.Confirmed), "1.1.0"));
         Assert.Equal(OtaWords.RolledBack, WaveOutcome.Of(Report("online", "1.0.0", OtaWords.RolledBack), "1.1.0"));
         Assert.Equal("rejected:not-newer", WaveOutcome.Of(Report("online", "1.0.0", OtaWords.RejectedPrefix + OtaWords.NotNewer), "1.1.0"));
+        Assert.Equal("rejected:not-newer", WaveOutcome.Of(Report("online", "1.2.0", OtaWords.RejectedPrefix + OtaWords.NotNewer), "1.1.0")); // runs a newer one
+        // Already on this release (a rollout run again): a success, not a failure.
+        Assert.Equal(WaveOutcome.AlreadyRunning, WaveOutcome.Of(Report("online", "1.1.0", OtaWords.RejectedPrefix + OtaWords.NotNewer), "1.1.0"));
+        Assert.True(WaveOutcome.IsSuccess(WaveOutcome.AlreadyRunning));
+        Assert.False(WaveOutcome.IsSuccess(OtaWords.RolledBack));
         Assert.Equal("failed:download", WaveOutcome.Of(Report("online", "1.0.0", "failed:download"), "1.1.0"));
         foreach (var working in new[] { OtaWords.Accepted, OtaWords.Downloading, OtaWords.Verifying, OtaWords.Rebooting, OtaWords.None })
             Assert.Null(WaveOutcome.Of(Report("online", "1.0.0", working), "1.1.0"));

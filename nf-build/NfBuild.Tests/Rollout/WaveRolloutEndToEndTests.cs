@@ -1,4 +1,5 @@
 using IotDevice.Core.Updates;
+using NfBuild.Backend;
 using NfBuild.Fleet;
 using Embedded = NfBuild.EmbeddedBackend.EmbeddedBackend;
 using EmbeddedOptions = NfBuild.EmbeddedBackend.EmbeddedBackendOptions;
@@ -102,6 +103,18 @@ public sealed class WaveRolloutEndToEndTests(ITestOutputHelper output)
             long firstConfirmed = run.Devices[0].FirstLine("ota: pair 1 confirmed")!.Timestamp;
             foreach (var d in run.Devices.Skip(1))
                 Assert.True(d.FirstLine("app: command received")!.Timestamp > firstConfirmed, $"{d.Id} got its command before wave 1 confirmed");
+
+            // The same rollout run again: every device refuses it as not newer while running 1.1.0, which is the release
+            // being in place (already-running), not a failure, so nothing aborts and no device reboots.
+            var (again, stdout2, stderr2) = await Rollout(fleet, release, ["--all", "--waves", "25,100", "--wave-timeout", "40s"]);
+            output.WriteLine(stdout2 + stderr2);
+            Assert.True(again == 0, "second rollout failed: " + stderr2);
+            Assert.Contains("rollout: wave 2: 3/3 confirmed, 0 failed, 0 no answer", stdout2);
+            foreach (var d in run.Devices)
+            {
+                Assert.Matches($@"(?m)^{d.Id}\s+[12]\s+{WaveOutcome.AlreadyRunning}\s*$", stdout2);
+                Assert.Equal(2, d.Runner.Boots);
+            }
         }
         catch
         {
