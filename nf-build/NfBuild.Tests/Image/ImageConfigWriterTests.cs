@@ -137,7 +137,7 @@ public class ImageConfigWriterTests
     public void TargetSources_AreOurFiles_ByteForByte_AndAllOfThem()
     {
         string folder = TestDevices.RepoFile("nf-build/Image/target");
-        var onDisk = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(Path.GetFileName, File.ReadAllBytes);
+        var onDisk = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
         var embedded = ImageConfigWriter.TargetSources();
         Assert.Equal(onDisk.Keys.Order(StringComparer.Ordinal), embedded.Keys.Order(StringComparer.Ordinal));
         foreach (var (name, bytes) in onDisk)

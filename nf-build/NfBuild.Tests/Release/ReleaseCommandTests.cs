@@ -8,6 +8,7 @@ using Xunit;
 
 namespace NfBuild.Tests.Release;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // asserts Unix file modes (0600)
 public sealed class ReleaseKeygenTests
 {
     [Fact]

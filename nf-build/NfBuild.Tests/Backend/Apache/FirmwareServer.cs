@@ -21,7 +21,8 @@ internal sealed class FirmwareServer : IAsyncDisposable
     private FirmwareServer(bool requireClientCert)
     {
         // Started as root, the workers run as www-data: the test folder above the fleet must be searchable.
-        File.SetUnixFileMode(Ws.Dir, File.GetUnixFileMode(Ws.Dir) | UnixFileMode.OtherExecute);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(Ws.Dir, File.GetUnixFileMode(Ws.Dir) | UnixFileMode.OtherExecute);
         Ws.Init();
         Port = FreePort();
         var args = new List<string> { "backend", "apache", "write", Ws.FleetDir, "--port", Port.ToString() };
@@ -52,7 +53,8 @@ internal sealed class FirmwareServer : IAsyncDisposable
         string path = Path.Combine(Layout.DocumentRoot, relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, bytes);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         return path;
     }
 
