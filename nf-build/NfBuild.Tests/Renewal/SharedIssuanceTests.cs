@@ -199,6 +199,48 @@ public sealed class SharedIssuanceTests : IDisposable
     }
 
     [Fact]
+    public void Instances_that_share_only_the_files_race_a_request_and_issue_exactly_once()
+    {
+        // As two processes: the second instance opens the fleet through a symbolic link, so its registry path differs
+        // and it shares none of this process's per-path state (group commit, parse cache); only the lock file on disk
+        // (the same file) orders the two instances' pending writes.
+        string link = _root + "-link";
+        Directory.CreateSymbolicLink(link, _root);
+        try
+        {
+            var other = FleetDirectory.Open(link);
+            Assert.NotEqual(_fleet.Registry.Path, other.Registry.Path);
+            using var key = CurrentKey("dev-a");
+            for (int round = 0; round < 6; round++)
+            {
+                var instances = new[] { Instance(), new RenewalAuthority(other, null, _clock) };
+                byte[] payload = RenewRequest("dev-a", key);
+                var answers = new RenewalResponse[2];
+                using var start = new Barrier(2);
+                var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
+                {
+                    start.SignalAndWait();
+                    answers[i] = Answer(instances[i].HandleRequest("dev-a", payload));
+                })).ToArray();
+                foreach (var t in threads)
+                    t.Start();
+                foreach (var t in threads)
+                    t.Join();
+
+                Assert.Equal(["issued/none", "refused/replayed"], answers.Select(Word).Order());
+                var winner = answers.Single(r => r.Status == "issued");
+                Assert.Equal(SerialOf(winner), Record("dev-a").PendingSerial);
+                Assert.Equal(SerialOf(winner), other.Registry.Get("dev-a")!.PendingSerial);
+                _clock.Advance(TimeSpan.FromHours(1));
+            }
+        }
+        finally
+        {
+            Directory.Delete(link);
+        }
+    }
+
+    [Fact]
     public void The_locked_check_decides_when_both_callers_passed_their_reads()
     {
         // Straight at the registry (as two instances whose reads both came before either write): many threads, one
