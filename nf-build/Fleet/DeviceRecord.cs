@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace NfBuild.Fleet;
 
 /// <summary>Registry state of a device: revocation is the only state the registry stores; "expired" and
@@ -59,11 +61,22 @@ public sealed class DeviceRecord
     /// <summary>Hash of the fallback password that belongs to the pending identity (becomes current on commit).</summary>
     public string? PendingFallbackPasswordHash { get; set; }
 
+    /// <summary>
+    /// The certificates the renewal service issued recently (request id and time, oldest first), whether still pending
+    /// or committed since: every renewal-service instance refuses a request id found here as replayed and counts these
+    /// for the per-device rate limit (<see cref="IssuanceRules"/>). Pruned to the service's windows on each issuance;
+    /// absent (null) in registries written before it existed and for devices never renewed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<RenewalIssuance>? Issuances { get; set; }
+
     /// <summary>An independent copy (the registry's parse cache hands out copies only).</summary>
     public DeviceRecord Copy()
     {
         var copy = (DeviceRecord)MemberwiseClone();
         copy.Serials = [.. Serials];
+        if (Issuances is not null)
+            copy.Issuances = [.. Issuances]; // the entries are immutable records
         return copy;
     }
 

@@ -121,6 +121,8 @@ public sealed class DeviceRegistry(string path)
                 throw new FleetException($"{where}: fallbackPasswordHash is not a base64 {FallbackPasswords.HashingAlgorithm} hash (4-byte salt + 32-byte digest)");
             if (d.PendingFallbackPasswordHash is { Length: > 0 } pending && !FallbackPasswords.IsWellFormedHash(pending))
                 throw new FleetException($"{where}: pendingFallbackPasswordHash is not a base64 {FallbackPasswords.HashingAlgorithm} hash");
+            if (d.Issuances is { } issuances && issuances.Any(x => x is null || string.IsNullOrEmpty(x.Request)))
+                throw new FleetException($"{where}: an entry of issuances has no request id");
         }
     }
 
@@ -165,7 +167,8 @@ public sealed class DeviceRegistry(string path)
         });
     }
 
-    /// <summary>Records a renewal's new certificate as pending (the device has not switched yet).</summary>
+    /// <summary>Records a renewal's new certificate as pending (the device has not switched yet). No issuance rules: for
+    /// the tooling (forced expiry in the demo, tests); the renewal service uses the overload with <see cref="IssuanceRules"/>.</summary>
     public void MarkPending(string deviceId, string serial, string certificateBase64, DateTimeOffset notAfter, string fallbackPasswordHash)
     {
         Update(devices =>
@@ -173,13 +176,45 @@ public sealed class DeviceRegistry(string path)
             var d = Find(devices, deviceId);
             if (d.State == DeviceState.Revoked)
                 throw new FleetException($"device '{deviceId}' is revoked");
-            d.PendingSerial = serial;
-            d.PendingCertificate = certificateBase64;
-            d.PendingNotAfter = notAfter;
-            d.PendingFallbackPasswordHash = fallbackPasswordHash;
-            if (!d.Serials.Contains(serial))
-                d.Serials.Add(serial);
+            SetPending(d, serial, certificateBase64, notAfter, fallbackPasswordHash);
         });
+    }
+
+    /// <summary>
+    /// The renewal service's pending write: checks <paramref name="rules"/> against the device's record INSIDE the
+    /// locked update (fresh from disk, after every earlier change of this group and of other processes), and only when
+    /// they pass records the pending identity together with the request id and time on the record, in the same single
+    /// write. So of two renewal-service instances (threads or processes) handling one request id, exactly one gets
+    /// <see cref="IssuanceOutcome.Marked"/>, and a device's issuances within the rate window are counted fleet-wide.
+    /// A refused outcome changes nothing (and writes nothing unless other changes share its group).
+    /// </summary>
+    public IssuanceOutcome MarkPending(string deviceId, string serial, string certificateBase64, DateTimeOffset notAfter, string fallbackPasswordHash, IssuanceRules rules)
+    {
+        var outcome = IssuanceOutcome.Marked;
+        Update(devices =>
+        {
+            var d = Find(devices, deviceId);
+            if (d.State == DeviceState.Revoked)
+                throw new FleetException($"device '{deviceId}' is revoked");
+            outcome = rules.Check(d);
+            if (outcome != IssuanceOutcome.Marked)
+                return false;
+            var issuances = rules.Record(d);
+            SetPending(d, serial, certificateBase64, notAfter, fallbackPasswordHash);
+            d.Issuances = issuances;
+            return true;
+        });
+        return outcome;
+    }
+
+    private static void SetPending(DeviceRecord d, string serial, string certificateBase64, DateTimeOffset notAfter, string fallbackPasswordHash)
+    {
+        d.PendingSerial = serial;
+        d.PendingCertificate = certificateBase64;
+        d.PendingNotAfter = notAfter;
+        d.PendingFallbackPasswordHash = fallbackPasswordHash;
+        if (!d.Serials.Contains(serial))
+            d.Serials.Add(serial);
     }
 
     /// <summary>
@@ -277,9 +312,10 @@ public sealed class DeviceRegistry(string path)
         public bool Writing;
     }
 
-    private sealed class Change(Action<List<DeviceRecord>> apply)
+    private sealed class Change(Func<List<DeviceRecord>, bool> apply)
     {
-        public Action<List<DeviceRecord>> Apply { get; } = apply;
+        /// <summary>Applies the change; false when it decided to change nothing.</summary>
+        public Func<List<DeviceRecord>, bool> Apply { get; } = apply;
         public Exception? Error;
         public volatile bool Lead, Written;
         /// <summary>Set when the change is written, or when its caller is to write the next group.</summary>
@@ -296,7 +332,15 @@ public sealed class DeviceRegistry(string path)
     /// modify: a change that throws must not have modified anything (the others of its group are still written).
     /// Across processes the exclusive lock file serialises the writes; each reads the file inside the lock.
     /// </summary>
-    private void Update(Action<List<DeviceRecord>> change)
+    private void Update(Action<List<DeviceRecord>> change) => Update(devices =>
+    {
+        change(devices);
+        return true;
+    });
+
+    /// <summary><see cref="Update(Action{List{DeviceRecord}})"/> for a change that may decide to change nothing (returns
+    /// false, having modified nothing): a group of such changes only is not written.</summary>
+    private void Update(Func<List<DeviceRecord>, bool> change)
     {
         var writer = Writers.GetOrAdd(Path, _ => new PendingChanges());
         var mine = new Change(change);
@@ -361,8 +405,8 @@ public sealed class DeviceRegistry(string path)
             {
                 try
                 {
-                    c.Apply(devices);
-                    any = true;
+                    if (c.Apply(devices))
+                        any = true;
                 }
                 catch (Exception e)
                 {

@@ -5,6 +5,9 @@ namespace NfBuild.Renewal;
 /// hammering the service with certificate requests would exhaust serials, flood the registry and hide
 /// in the noise; a fleet-wide bug that makes every device renew at once is spread out instead of
 /// issuing thousands of certificates in a minute.
+/// Per instance: counts requests this instance saw (a cheap first filter, before any ECDSA work). Issuances are also
+/// counted from the registry (<see cref="NfBuild.Fleet.IssuanceRules"/>, inside the locked pending write), so the
+/// per-device certificate limit holds fleet-wide however many instances run; standing queries stay per instance.
 /// </summary>
 public sealed class RateLimiter(TimeSpan window)
 {

@@ -17,9 +17,11 @@ namespace NfBuild.Renewal;
 /// someone holding its broker credentials (the broker's topic permissions guarantee the routing key). An
 /// attacker with the fallback password of a device but not its key cannot renew: the proof of possession
 /// is checked against the public key of the certificate the REGISTRY holds as current, never against
-/// anything in the request. A recorded request cannot be replayed (request ids, freshness window), a
-/// revoked device gets nothing, an expired certificate is accepted only within the grace period, and a
-/// burst of requests is rate-limited per device. The service never sees a device private key.
+/// anything in the request. A recorded request cannot be replayed (request ids, freshness window; for
+/// certificate requests the ids issued for are kept on the device's registry record, so this holds across every
+/// instance of the service, see <see cref="Issue"/>), a revoked device gets nothing, an expired certificate is
+/// accepted only within the grace period, and a burst of requests is rate-limited per device (issuances counted
+/// from the registry, fleet-wide). The service never sees a device private key.
 /// </para>
 /// </summary>
 public sealed class RenewalAuthority
@@ -109,10 +111,27 @@ public sealed class RenewalAuthority
 
         bool renew = request.Kind == RenewalRequest.KindRenew;
         int limit = renew ? _options.RenewRequestsPerWindow : _options.StandingRequestsPerWindow;
+        // The in-memory guards are this instance's cheap first filter (no registry write for standing queries, and a burst
+        // of renew requests is cut off before any ECDSA work); the registry is the authority for issuance (below).
         if (!_rate.TryTake(deviceId + "/" + request.Kind, limit, now))
             return Refused("rate-limited");
         if (!_replay.TryRecord(deviceId, request.RequestId, now))
             return Refused("replayed");
+        IssuanceRules? rules = null;
+        if (renew)
+        {
+            // Fleet-wide, across every renewal-service instance: the registry's record of this device's recent issuances
+            // (checked here from the read above to spare the signing, and again inside the locked pending write, which
+            // decides). Before the serial check: a request answered once is "replayed" even after the device committed.
+            rules = IssuanceRulesFor(request.RequestId, now);
+            switch (rules.Check(device))
+            {
+                case IssuanceOutcome.Replayed:
+                    return Refused("replayed");
+                case IssuanceOutcome.RateLimited:
+                    return Refused("rate-limited");
+            }
+        }
 
         // The device proves possession of the key of the certificate the registry holds as current.
         if (request.Serial != device.Serial)
@@ -135,10 +154,20 @@ public sealed class RenewalAuthority
         if (!renew)
             return (due ? RenewalResponse.StatusRenew : RenewalResponse.StatusOk, "none", null);
 
-        return Issue(deviceId, request.Csr, now);
+        return Issue(deviceId, request.Csr, now, rules!);
     }
 
-    private (string, string, Issued?) Issue(string deviceId, byte[] csr, DateTimeOffset now)
+    /// <summary>The fleet-wide issuance rules for one renew request: <see cref="RenewalAuthorityOptions.RenewRequestsPerWindow"/>
+    /// issuances per <see cref="RenewalAuthorityOptions.RateWindow"/>, request ids kept for the rate window or twice the
+    /// freshness (the replay window), whichever is longer.</summary>
+    private IssuanceRules IssuanceRulesFor(string requestId, DateTimeOffset now)
+    {
+        TimeSpan replayWindow = _options.Freshness * 2;
+        return new IssuanceRules(requestId, now, _options.RenewRequestsPerWindow, _options.RateWindow,
+            _options.RateWindow > replayWindow ? _options.RateWindow : replayWindow);
+    }
+
+    private (string, string, Issued?) Issue(string deviceId, byte[] csr, DateTimeOffset now, IssuanceRules rules)
     {
         long open = Timings.Start();
         FleetPki pki = _ca.Current();
@@ -160,9 +189,26 @@ public sealed class RenewalAuthority
             string serial = CertificateSerials.Of(cert);
             string password = FallbackPasswords.Generate();
             long write = Timings.Start();
-            _fleet.Registry.MarkPending(deviceId, serial, Convert.ToBase64String(cert.RawData), cert.NotAfter.ToUniversalTime(), FallbackPasswords.Hash(password));
+            // Threat: someone who recorded a device's renew request (a broker operator, a log, a second consumer) sends it
+            // again to any instance within the freshness window, or the broker redelivers it because the instance that
+            // answered died before its ack. Were it issued again, the new pending serial would replace the one the device
+            // may already hold, so its commit would be of a serial the registry no longer has pending, and a replay would
+            // burn the device's issuance budget. The request id and time go onto the device's record in the same locked
+            // write as the pending identity, and the check is made inside that lock: of any number of instances exactly one
+            // issues for a request id, the others refuse it "replayed" (the device ignores an answer for a request it has
+            // completed, and fails and retries with a new id if that refusal is the only answer it gets), and the rate
+            // limit counts the registry's issuances, so it holds fleet-wide. What the recorder still cannot do: get a
+            // certificate for a key of its own (the CSR is bound to the proof of possession by the device's current
+            // key), or use one issued to the device's key; a request older than the freshness window is refused stale.
+            // The certificate signed above for a refused request never leaves this process.
+            var outcome = _fleet.Registry.MarkPending(deviceId, serial, Convert.ToBase64String(cert.RawData), cert.NotAfter.ToUniversalTime(), FallbackPasswords.Hash(password), rules);
             Timings.Add(RenewalTimings.Step.PendingWrite, write);
-            return (RenewalResponse.StatusIssued, "none", new Issued(serial, cert.RawData, pki.IssuingCa.RawData, password));
+            return outcome switch
+            {
+                IssuanceOutcome.Marked => (RenewalResponse.StatusIssued, "none", new Issued(serial, cert.RawData, pki.IssuingCa.RawData, password)),
+                IssuanceOutcome.Replayed => Refused("replayed"),
+                _ => Refused("rate-limited"),
+            };
         }
     }
 

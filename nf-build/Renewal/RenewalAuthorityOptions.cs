@@ -9,7 +9,8 @@ public sealed class RenewalAuthorityOptions
     /// </summary>
     public TimeSpan Freshness { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Certificate requests (kind=renew) one device may make per <see cref="RateWindow"/>.</summary>
+    /// <summary>Certificate requests (kind=renew) one device may make per <see cref="RateWindow"/>: per instance for requests
+    /// seen, and fleet-wide (counted from the registry) for certificates issued.</summary>
     public int RenewRequestsPerWindow { get; init; } = 3;
 
     /// <summary>Standing queries one device may make per <see cref="RateWindow"/>.</summary>

@@ -6,6 +6,10 @@ namespace NfBuild.Renewal;
 /// limit; a remembered id is refused, and a request older than the window is refused as stale, so the
 /// memory needed is bounded by the window, and a service restart opens no replay window beyond it
 /// (a request id is 128 random bits, so a collision between honest requests does not happen).
+/// Per instance: the cheap first filter (it also covers standing queries, which write nothing). For certificate
+/// requests the authority is the registry: the ids issued for are kept on the device's record and checked inside the
+/// locked pending write, so a replay to ANOTHER instance, or a redelivery after an instance died, issues nothing
+/// (<see cref="NfBuild.Fleet.IssuanceRules"/>).
 /// </summary>
 public sealed class ReplayGuard(TimeSpan window)
 {

@@ -56,6 +56,13 @@ namespace IotDevice.Tests.Core.Fakes
 
         public bool Silent { get; set; }
 
+        /// <summary>
+        /// Competing service instances after a redelivery: the instance that issued died before its ack, the broker gave
+        /// the request to another one, which refuses it "replayed". "after": the refusal follows the issued answer;
+        /// "before": it arrives first (the issued answer was late). Applies to the next renew request only; null: off.
+        /// </summary>
+        public string SecondInstanceRefusal { get; set; }
+
         /// <summary>False once a request arrived whose PoP was not by the active key over the protocol's message.</summary>
         public bool AllPopsValid = true;
 
@@ -113,8 +120,31 @@ namespace IotDevice.Tests.Core.Fakes
             }
             byte[] bytes = RawAnswer != null ? RawAnswer : response.ToBytes();
             RawAnswer = null;
+            byte[] refusal = null;
+            if (SecondInstanceRefusal != null && request.Kind == RenewalRequest.KindRenew)
+            {
+                RenewalResponse refused = new RenewalResponse();
+                refused.RequestId = request.RequestId;
+                refused.DeviceId = request.DeviceId;
+                refused.Status = RenewalResponse.StatusRefused;
+                refused.Reason = "replayed";
+                refusal = refused.ToBytes();
+            }
+            bool refusalFirst = refusal != null && SecondInstanceRefusal == "before";
+            if (refusal != null)
+                SecondInstanceRefusal = null;
+            if (refusalFirst)
+            {
+                Responses.Add(refusal);
+                session.Deliver("devices/dev-0001/renew/response", refusal);
+            }
             Responses.Add(bytes);
             session.Deliver("devices/dev-0001/renew/response", bytes);
+            if (refusal != null && !refusalFirst)
+            {
+                Responses.Add(refusal);
+                session.Deliver("devices/dev-0001/renew/response", refusal);
+            }
         }
     }
 }

@@ -173,6 +173,52 @@ namespace IotDevice.Tests.Core.Renewal
         }
 
         [TestMethod]
+        public void RefusedReplayed_FromASecondServiceInstance_AfterTheIssuedAnswer_IsIgnored_AndTheRenewalCompletes()
+        {
+            // The renewal service's redelivery case: the instance that issued died before its ack, another instance
+            // refuses the redelivered request "replayed". The device has taken the first answer; the refusal is harmless.
+            AppRig rig = new AppRig();
+            rig.Service.SecondInstanceRefusal = "after";
+            rig.Build();
+            rig.Run(30, 100);
+
+            Assert.AreEqual(3, rig.Service.Responses.Count); // standing, issued, refused/replayed
+            Assert.AreEqual("replayed", rig.App.Renewal.LastRejection);
+            Assert.AreEqual("renewed", rig.App.RenewalOutcome);
+            Assert.AreEqual("renewed", rig.LastStatus.Renewal);
+            Assert.AreEqual(TestPki.LeafNewSerial, rig.App.ActiveSerial);
+            Assert.AreEqual(1, rig.App.ActiveSlot);
+            Assert.AreEqual("idle", rig.App.Renewal.StateName);
+            Assert.AreEqual(2, rig.Service.Requests.Count);
+        }
+
+        [TestMethod]
+        public void RefusedReplayed_BeforeTheIssuedAnswer_FailsTheRequest_NothingIsStored_AndTheLateAnswerIsIgnored()
+        {
+            // The refusal of the second instance overtakes the first instance's answer: the request fails (nothing is
+            // written), the late "issued" answer is a replay for the device, and the next attempt renews normally.
+            AppRig rig = new AppRig();
+            rig.Service.SecondInstanceRefusal = "before";
+            rig.Build();
+            rig.Run(30, 100);
+
+            Assert.AreEqual("refused-replayed", rig.App.RenewalOutcome);
+            Assert.AreEqual("replayed", rig.App.Renewal.LastRejection);
+            Assert.AreEqual("idle", rig.App.Renewal.StateName);
+            AssertNoIdentityWrites(rig.Store);
+            Assert.AreEqual(0, rig.App.ActiveSlot);
+            Assert.AreEqual(2, rig.Service.Requests.Count);
+
+            rig.Keys.QueueGeneratedKey(TestPki.Der(TestPki.Key2PublicKeyInfo)); // the retry generates a new key again
+            rig.Run(12, 60000); // past the retry interval after one failure (10 minutes)
+            rig.Run(30, 100);
+            Assert.AreEqual("renewed", rig.App.RenewalOutcome);
+            Assert.AreEqual(TestPki.LeafNewSerial, rig.App.ActiveSerial);
+            Assert.AreEqual(4, rig.Service.Requests.Count);
+            Assert.AreNotEqual(rig.Service.Request(1).RequestId, rig.Service.Request(3).RequestId);
+        }
+
+        [TestMethod]
         [DataRow(TestPki.LeafFromOtherCa, TestPki.OtherIssuingCa, "rejected-untrusted-issuer")]
         [DataRow(TestPki.LeafFromOtherCa, TestPki.IssuingCa, "rejected-bad-signature")]
         [DataRow(TestPki.Leaf, TestPki.IssuingCa, "rejected-key-mismatch")]

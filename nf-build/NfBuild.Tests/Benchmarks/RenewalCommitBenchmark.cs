@@ -113,7 +113,11 @@ public sealed class RenewalCommitBenchmark(EndToEndFixture fx, ITestOutputHelper
         }
         output.WriteLine($"batched commits: {committed} in {batches} batches, {batched.Elapsed.TotalSeconds:F1} s ({batched.Elapsed.TotalMilliseconds / committed:F1} ms per commit)");
         Assert.Equal(Devices - SingleCommits, committed);
-        Assert.All(fleet.Registry.Load().Devices.Where(d => d.Id != "bench-template"), d => Assert.Null(d.PendingSerial));
+        Assert.All(fleet.Registry.Load().Devices.Where(d => d.Id != "bench-template"), d =>
+        {
+            Assert.Null(d.PendingSerial);
+            Assert.Single(d.Issuances!); // the renew request each was issued for, kept on its record (replay guard, rate limit)
+        });
         var revoked = Crl.Read(fleet).RevokedSerials.ToHashSet();
         Assert.All(records, r => Assert.Contains(r.Serial, revoked));
     }
