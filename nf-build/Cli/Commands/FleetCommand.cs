@@ -168,7 +168,7 @@ internal static class FleetCommand
         var backend = new Option<string>("--backend") { Description = "embedded (in this process) | rabbitmq (the fleet's two nodes, started and stopped by the simulation).", DefaultValueFactory = _ => "embedded" };
         var release = new Option<DirectoryInfo?>("--release") { Description = "rollout: the release folder (`release create`, published with `release publish`)." };
         var waves = new Option<string>("--waves") { Description = "rollout: cumulative percentages of the fleet per wave.", DefaultValueFactory = _ => "5,25,100" };
-        var abort = new Option<double>("--abort-failure-rate") { Description = "rollout: abort when a wave's failed share (rolled back, rejected, no answer) is above this.", DefaultValueFactory = _ => 0.2 };
+        var abort = new Option<double>("--abort-above", "--abort-failure-rate") { Description = "rollout: abort when a wave's failed share (rolled back, rejected, no answer) is above this, 0..1 (the name `release rollout` uses; --abort-failure-rate is the older one).", DefaultValueFactory = _ => 0.2 };
         var selfTest = new Option<int>("--self-test-seconds") { Description = "rollout: the simulated firmware's OTA self-test window.", DefaultValueFactory = _ => 20, CustomParser = NumberParser.ParseIntArgument };
         var workers = new Option<int>("--workers") { Description = "Scheduler threads stepping the devices (the most devices in a TLS handshake at once).", DefaultValueFactory = _ => 32, CustomParser = NumberParser.ParseIntArgument };
         var timeout = new Option<int>("--timeout") { Description = "Seconds the connect phase, each rollout wave, and a renew run may take (default 180, 180, 600).", DefaultValueFactory = _ => 0, CustomParser = NumberParser.ParseIntArgument };
@@ -195,7 +195,7 @@ internal static class FleetCommand
                 waveList.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int w) ? w : throw new CliUsageException($"--waves: '{part}' is not a percentage"));
             double rate = parse.GetValue(abort);
             if (rate is < 0 or > 1)
-                throw new CliUsageException("--abort-failure-rate must be between 0 and 1");
+                throw new CliUsageException("--abort-above must be between 0 and 1");
             int count = parse.GetValue(devices), workerCount = parse.GetValue(workers);
             if (count < 1 || workerCount < 1)
                 throw new CliUsageException("--devices and --workers must be at least 1");
