@@ -265,7 +265,8 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
                 Note(view is null ? last : $"all {want.Count} nodes running; client-id tracking: {want.Count} members, leader {view}, commits");
                 if (view is not null)
                 {
-                    if (stableLeader == view && await EveryNodeAcceptsMqttLoginsAsync(Note, cancel).ConfigureAwait(false))
+                    if (stableLeader == view && await EveryNodeRunsTheVhostAsync(Note, cancel).ConfigureAwait(false)
+                        && await EveryNodeAcceptsMqttLoginsAsync(Note, cancel).ConfigureAwait(false))
                         return;
                     stableLeader = view;
                     await Task.Delay(1000, cancel).ConfigureAwait(false);
@@ -287,7 +288,33 @@ public sealed partial class RabbitMqBackend : IAsyncDisposable
                 Note($"running nodes [{last}]");
             await Task.Delay(500, cancel).ConfigureAwait(false);
         }
-        throw new BackendException($"the primary cluster did not form within {timeout.TotalSeconds:0} s: {Primary.NodeName} sees running nodes [{last}], expected [{string.Join(", ", want)}]");
+        throw new BackendException($"the primary cluster did not form within {timeout.TotalSeconds:0} s: {Primary.NodeName} sees running nodes [{last}], expected [{string.Join(", ", want)}]"
+            + (_formation.Count > 0 ? $"; last steps: {string.Join(" | ", _formation.TakeLast(4))}" : ""));
+    }
+
+    /// <summary>
+    /// Every primary node runs the primary vhost's processes, restarting it where it does not (what `rabbitmqctl
+    /// restart_vhost` does: rabbit_vhost_sup_sup:start_vhost on that node). 3.10.8 race, seen in a 3-node start with 500
+    /// devices: the vhost is created by the first node's definitions import, and rabbit_vhost_sup_sup:start_on_all_nodes
+    /// skips peers that are still booting, while such a peer's own boot-time vhost recovery ran before the vhost existed;
+    /// that node then answers every MQTT login with a crash (case_clause {internal_error, vhost_is_down}, the CONNECT
+    /// closed without a CONNACK) for good. True when every node runs it (after any restart); false to poll again.
+    /// </summary>
+    private async Task<bool> EveryNodeRunsTheVhostAsync(Action<string> note, CancellationToken cancel)
+    {
+        string vhost = Fleet.Settings.PrimaryVhost;
+        string literal = "<<\"" + vhost.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\">>";
+        bool all = true;
+        foreach (var node in PrimaryNodes)
+        {
+            var alive = await node.CtlAsync(["eval", $"rabbit_vhost_sup_sup:is_vhost_alive({literal})."], TimeSpan.FromSeconds(30), cancel).ConfigureAwait(false);
+            if (alive.Ok && alive.Output.Trim() == "true")
+                continue;
+            all = false;
+            var restart = await node.CtlAsync(["restart_vhost", "-p", vhost], TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
+            note($"{node.NodeName}: vhost '{vhost}' was not running there; restart_vhost: {(restart.Ok ? "done" : restart.Describe())}");
+        }
+        return all;
     }
 
     /// <summary>

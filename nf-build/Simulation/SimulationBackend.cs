@@ -143,7 +143,11 @@ public sealed class RabbitMqSimulationBackend(FleetDirectory fleet, Action<strin
             await StartApacheAsync(port, cancel).ConfigureAwait(false);
         RabbitMqConfigWriter.Write(Fleet);
         _backend = await RabbitMqBackend.StartAsync(Fleet, cancel: cancel).ConfigureAwait(false);
-        Log($"rabbitmq: {_backend.Primary.NodeName} and {_backend.Fallback.NodeName} up");
+        Log(_backend.PrimaryPeers.Count == 0
+            ? $"rabbitmq: {_backend.Primary.NodeName} and {_backend.Fallback.NodeName} up"
+            : $"rabbitmq: primary cluster {string.Join(", ", _backend.PrimaryNodes.Select(n => n.NodeName))} and {_backend.Fallback.NodeName} up");
+        foreach (var step in _backend.ClusterFormation)
+            Log("rabbitmq: cluster: " + step);
         Authority = new RenewalAuthority(Fleet, passwords: new BrokerFallbackPasswords(_backend.FallbackAdmin));
         // As `backend renewal` runs it: status commits batched (one CRL signing, one import_definitions, one registry
         // write per window), the request consumer never waits for a commit.
