@@ -10,6 +10,8 @@ namespace NfBuild.Backend;
 /// report a formed cluster and a client-id tracking leader while a node still closes CONNECTs before its CONNACK.
 /// Only the broker's own answer counts as "not ready" (CONNECT closed, server unavailable, no CONNACK in time);
 /// a probe this host cannot make (no operator identity, name or socket errors) is reported and not waited for.
+/// Threat: the probe uses the operator key, which the host running the backend already holds (pki/operator.key, 0600);
+/// it publishes and subscribes to nothing, so it gives no one a way to command a device that they did not have.
 /// </summary>
 public static class MqttLoginProbe
 {

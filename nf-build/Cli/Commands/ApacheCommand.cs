@@ -62,17 +62,16 @@ internal static class ApacheCommand
         {
             var layout = new ApacheLayout(Layout(parse.GetValue(fleet)!));
             var output = parse.InvocationConfiguration.Output;
-            using var stop = StopSignal.Listen();
+            using var stop = StopSignal.Listen(cancel);
             using var server = await ApacheServer.StartAsync(layout, cancel: cancel);
             output.WriteLine($"firmware server (apache2 pid {server.ProcessId}) on https://{server.Endpoint}/ serving {layout.DocumentRoot}");
             output.WriteLine($"logs: {layout.LogDir}; Ctrl-C or SIGTERM stops");
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-            while (!linked.IsCancellationRequested && !server.HasExited)
+            while (!stop.Token.IsCancellationRequested && !server.HasExited)
             {
-                try { await Task.Delay(1000, linked.Token); } catch (OperationCanceledException) { }
+                try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { }
             }
             // Ctrl-C in a terminal signals the whole process group: Apache may have stopped on its own SIGINT already.
-            if (server.HasExited && !linked.IsCancellationRequested)
+            if (server.HasExited && !stop.Token.IsCancellationRequested)
                 throw new CliUsageException("apache2 exited: " + server.Diagnostics());
             output.WriteLine("stopping...");
             await server.StopAsync();

@@ -102,7 +102,7 @@ internal static class BackendCommand
             var written = RabbitMqConfigWriter.Write(layout, WriteOptions(parse.GetValue(bind)!, parse.GetValue(crl)!));
             foreach (var w in written.Warnings)
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + w);
-            using var stop = StopSignal.Listen();
+            using var stop = StopSignal.Listen(cancel);
             output.WriteLine(written.PrimaryPeers.Count > 0 ? $"starting RabbitMQ nodes (primary cluster of {written.PrimaryPeers.Count + 1}, fallback)..." : "starting RabbitMQ nodes (primary, fallback)...");
             await using var backend = await RabbitMqBackend.StartAsync(layout, cancel: cancel);
             foreach (var f in backend.ClusterFormation)
@@ -115,19 +115,18 @@ internal static class BackendCommand
                 output.WriteLine($"{config.DirectoryName} {peer.NodeName}: mqtts://{host}:{config.MqttsPort} (client certificate, same cluster), amqps://{host}:{config.AmqpsPort}/{config.Vhost}");
             output.WriteLine($"fallback {backend.Fallback.NodeName}: mqtts://{host}:{written.Fallback.MqttsPort} (password), amqps://{host}:{written.Fallback.AmqpsPort}/{written.Fallback.Vhost} (renewal service)");
             output.WriteLine("running; Ctrl-C or SIGTERM stops every node");
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-            while (!linked.IsCancellationRequested && !backend.Primary.HasExited && !backend.Fallback.HasExited)
+            while (!stop.Token.IsCancellationRequested && !backend.Primary.HasExited && !backend.Fallback.HasExited)
             {
-                try { await Task.Delay(1000, linked.Token); } catch (OperationCanceledException) { }
+                try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { }
             }
             // A terminal's Ctrl-C reaches the whole foreground process group: Debian's rabbitmq-server script traps
             // SIGINT and stops its node itself, possibly before our handler ran. A node that exits right after a stop
             // request is the stop, not a failure.
-            if (!linked.IsCancellationRequested)
+            if (!stop.Token.IsCancellationRequested)
             {
-                try { await Task.Delay(3000, linked.Token); } catch (OperationCanceledException) { }
+                try { await Task.Delay(3000, stop.Token); } catch (OperationCanceledException) { }
             }
-            if (!linked.IsCancellationRequested && (backend.Primary.HasExited || backend.Fallback.HasExited))
+            if (!stop.Token.IsCancellationRequested && (backend.Primary.HasExited || backend.Fallback.HasExited))
                 throw new CliUsageException("a broker node exited: " + (backend.Primary.HasExited ? backend.Primary.Diagnostics() : backend.Fallback.Diagnostics()));
             output.WriteLine("stopping...");
             await backend.StopAsync();
@@ -157,23 +156,13 @@ internal static class BackendCommand
             await using var commits = new RenewalCommitBatcher(authority, log: output.WriteLine);
             var handler = new AuthorityRenewalHandler(authority, commits);
             string h = parse.GetValue(host)!;
-            using var stop = StopSignal.Listen();
+            using var stop = StopSignal.Listen(cancel);
             await using var primary = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Primary, h), handler, output.WriteLine);
             await using var fallback = new RenewalServiceHost(layout, RenewalEndpoint.Of(layout, BrokerRole.Fallback, h), handler, output.WriteLine);
             await primary.StartAsync(cancel);
             await fallback.StartAsync(cancel);
             output.WriteLine("running; Ctrl-C or SIGTERM stops");
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-            // The service runs all the time, so it keeps the CRL fresh: re-signed when fewer than 20 of its
-            // 30 days remain (a no-op otherwise), checked hourly. A lapsed CRL is ignored by the brokers
-            // (best_effort), which would let a revoked certificate through the handshake again.
-            while (!linked.IsCancellationRequested)
-            {
-                using (var pki = FleetPki.Open(layout))
-                    if (Crl.Refresh(layout, pki, FleetPki.Now()))
-                        output.WriteLine("CRL re-signed (next update in 30 days)");
-                try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
-            }
+            await KeepCrlFreshAsync(layout, output, stop.Token);
             return 0;
         });
         return command;
@@ -216,7 +205,7 @@ internal static class BackendCommand
                 handler = new AuthorityRenewalHandler(authority, batcher);
             }
             await using var commits = batcher;
-            using var stop = StopSignal.Listen();
+            using var stop = StopSignal.Listen(cancel);
             await using var backend = await NfBuild.EmbeddedBackend.EmbeddedBackend.StartAsync(layout, new NfBuild.EmbeddedBackend.EmbeddedBackendOptions
             {
                 BindAddress = System.Net.IPAddress.Parse(write.BindAddress),
@@ -231,18 +220,26 @@ internal static class BackendCommand
             if (backend.Firmware is { } firmware)
                 output.WriteLine($"firmware server: {firmware.BaseUrl} (document root {firmware.DocumentRoot})");
             output.WriteLine("running; Ctrl-C or SIGTERM stops");
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, stop.Token);
-            while (!linked.IsCancellationRequested)
-            {
-                // As `backend renewal`: keep the CRL fresh (read by the endpoints at every handshake).
-                using (var pki = FleetPki.Open(layout))
-                    if (Crl.Refresh(layout, pki, FleetPki.Now()))
-                        output.WriteLine("CRL re-signed (next update in 30 days)");
-                try { await Task.Delay(TimeSpan.FromHours(1), linked.Token); } catch (OperationCanceledException) { }
-            }
+            await KeepCrlFreshAsync(layout, output, stop.Token); // read by the endpoints at every handshake
             output.WriteLine("stopped");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Until <paramref name="stop"/>: the CRL re-signed when fewer than 20 of its 30 days remain (a no-op otherwise),
+    /// checked hourly. A service that runs all the time keeps it fresh: a lapsed CRL is ignored by the brokers
+    /// (best_effort), which would let a revoked certificate through the handshake again.
+    /// </summary>
+    private static async Task KeepCrlFreshAsync(NfBuild.Fleet.FleetDirectory layout, TextWriter output, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            using (var pki = FleetPki.Open(layout))
+                if (Crl.Refresh(layout, pki, FleetPki.Now()))
+                    output.WriteLine("CRL re-signed (next update in 30 days)");
+            try { await Task.Delay(TimeSpan.FromHours(1), stop); } catch (OperationCanceledException) { }
+        }
     }
 }

@@ -71,33 +71,8 @@ public sealed class Observer : IAsyncDisposable
             .WithCertificateValidationHandler(e => MqttTestClient.ValidateServer(e.Certificate, e.Chain, e.SslPolicyErrors, _root)))
         .Build();
 
-    /// <summary>CONNECT attempts the broker closed before its CONNACK and that were tried again.</summary>
-    public int ConnectRetries { get; private set; }
-
-    /// <summary>
-    /// Connects (the broker keeps the session's subscriptions and queued messages between connections). A connection
-    /// the broker closes before its CONNACK is tried again, twice, as any MQTT client reconnects: RabbitMQ 3.10 does that
-    /// when its client-id registration misses its 5 s deadline (a Raft election in the MQTT plugin). A CONNACK refusal is
-    /// never retried.
-    /// </summary>
+    /// <summary>Connects (the broker keeps the session's subscriptions and queued messages between connections).</summary>
     public async Task ConnectAsync()
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await ConnectOnceAsync();
-                return;
-            }
-            catch (MQTTnet.Adapter.MqttConnectingFailedException e) when (attempt < 3 && e.InnerException is MQTTnet.Exceptions.MqttCommunicationException)
-            {
-                ConnectRetries++;
-                await Task.Delay(TimeSpan.FromSeconds(2));
-            }
-        }
-    }
-
-    private async Task ConnectOnceAsync()
     {
         _client?.Dispose();
         _client = null;

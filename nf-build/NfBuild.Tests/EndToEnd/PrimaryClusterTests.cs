@@ -129,7 +129,6 @@ public sealed class PrimaryClusterTests(ITestOutputHelper output) : IAsyncLifeti
         await ImportObserverAsync(fleet, _backend.Primary, observerName);
         await using var observer = Observer.Create(fleet, observerName, Host, fleet.Settings.Ports.PrimaryMqtts);
         await observer.ConnectAsync();
-        output.WriteLine($"observer connected to node 1 ({observer.ConnectRetries} CONNECT(s) closed by the broker and retried)");
         await observer.SubscribeAsync("devices/+/telemetry");
 
         foreach (var id in Ids)

@@ -4,6 +4,7 @@ using IotDevice.Core.Messaging;
 using IotDevice.Core.Renewal;
 using NfBuild.Fleet;
 using NfBuild.Renewal;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace NfBuild.Tests.Renewal;
@@ -16,7 +17,7 @@ public sealed class RenewalAuthorityTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "renewal-authority-" + Guid.NewGuid().ToString("N"));
     private readonly FleetDirectory _fleet;
-    private readonly ManualClock _clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly RecordingPasswords _passwords = new();
 
     public RenewalAuthorityTests()
@@ -34,12 +35,7 @@ public sealed class RenewalAuthorityTests : IDisposable
 
     private RenewalAuthority Authority(RenewalAuthorityOptions? options = null) => new(_fleet, options, _clock, _passwords);
 
-    private ECDsa CurrentKey(string id)
-    {
-        var key = ECDsa.Create();
-        key.ImportFromPem(DeviceBundle.Open(_fleet, id).ReadPrivateKeyPem());
-        return key;
-    }
+    private ECDsa CurrentKey(string id) => RenewalTestKit.CurrentKey(_fleet, id);
 
     private string Serial(string id) => _fleet.Registry.Get(id)!.Serial;
 
@@ -65,11 +61,7 @@ public sealed class RenewalAuthorityTests : IDisposable
         return request;
     }
 
-    private static RenewalResponse Answer(byte[]? bytes)
-    {
-        Assert.NotNull(bytes);
-        return RenewalResponse.Parse(bytes);
-    }
+    private static RenewalResponse Answer(byte[]? bytes) => RenewalTestKit.Answer(bytes);
 
     [Fact]
     public void Standing_OfACertificateFarFromExpiry_IsOk()
@@ -415,12 +407,4 @@ public sealed class RenewalAuthorityTests : IDisposable
         public void SetFallbackPasswordHash(string deviceId, string passwordHash) => Last = (deviceId, passwordHash);
     }
 
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
 }

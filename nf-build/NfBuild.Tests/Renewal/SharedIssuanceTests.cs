@@ -5,6 +5,7 @@ using IotDevice.Core.Messaging;
 using IotDevice.Core.Renewal;
 using NfBuild.Fleet;
 using NfBuild.Renewal;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace NfBuild.Tests.Renewal;
@@ -19,7 +20,7 @@ public sealed class SharedIssuanceTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "renewal-shared-" + Guid.NewGuid().ToString("N"));
     private readonly FleetDirectory _fleet;
-    private readonly Clock _clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
 
     public SharedIssuanceTests()
     {
@@ -37,12 +38,7 @@ public sealed class SharedIssuanceTests : IDisposable
     /// <summary>An instance as a separate process would run it: its own fleet handle, authority and in-memory guards.</summary>
     private RenewalAuthority Instance(RenewalAuthorityOptions? options = null) => new(FleetDirectory.Open(_root), options, _clock);
 
-    private ECDsa CurrentKey(string id)
-    {
-        var key = ECDsa.Create();
-        key.ImportFromPem(DeviceBundle.Open(_fleet, id).ReadPrivateKeyPem());
-        return key;
-    }
+    private ECDsa CurrentKey(string id) => RenewalTestKit.CurrentKey(_fleet, id);
 
     private DeviceRecord Record(string id) => _fleet.Registry.Get(id)!;
 
@@ -64,11 +60,7 @@ public sealed class SharedIssuanceTests : IDisposable
         return request.ToBytes();
     }
 
-    private static RenewalResponse Answer(byte[]? bytes)
-    {
-        Assert.NotNull(bytes);
-        return RenewalResponse.Parse(bytes);
-    }
+    private static RenewalResponse Answer(byte[]? bytes) => RenewalTestKit.Answer(bytes);
 
     private static string Word(RenewalResponse r) => r.Status + "/" + r.Reason;
 
@@ -169,25 +161,30 @@ public sealed class SharedIssuanceTests : IDisposable
         Assert.Equal(_clock.GetUtcNow(), issuance.IssuedUtc);
     }
 
+    /// <summary>The same request handled by each instance on its own thread, released together; the answers in instance order.</summary>
+    private static RenewalResponse[] Race(RenewalAuthority[] instances, string deviceId, byte[] payload)
+    {
+        var answers = new RenewalResponse[instances.Length];
+        using var start = new Barrier(instances.Length);
+        var threads = Enumerable.Range(0, instances.Length).Select(i => new Thread(() =>
+        {
+            start.SignalAndWait();
+            answers[i] = Answer(instances[i].HandleRequest(deviceId, payload));
+        })).ToArray();
+        foreach (var t in threads)
+            t.Start();
+        foreach (var t in threads)
+            t.Join();
+        return answers;
+    }
+
     [Fact]
     public void Two_instances_racing_the_same_request_issue_exactly_once()
     {
         using var key = CurrentKey("dev-a");
         for (int round = 0; round < 6; round++)
         {
-            var instances = new[] { Instance(), Instance() };
-            byte[] payload = RenewRequest("dev-a", key);
-            var answers = new RenewalResponse[2];
-            using var start = new Barrier(2);
-            var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
-            {
-                start.SignalAndWait();
-                answers[i] = Answer(instances[i].HandleRequest("dev-a", payload));
-            })).ToArray();
-            foreach (var t in threads)
-                t.Start();
-            foreach (var t in threads)
-                t.Join();
+            var answers = Race([Instance(), Instance()], "dev-a", RenewRequest("dev-a", key));
 
             Assert.Equal(["issued/none", "refused/replayed"], answers.Select(Word).Order());
             var winner = answers.Single(r => r.Status == "issued");
@@ -213,19 +210,7 @@ public sealed class SharedIssuanceTests : IDisposable
             using var key = CurrentKey("dev-a");
             for (int round = 0; round < 6; round++)
             {
-                var instances = new[] { Instance(), new RenewalAuthority(other, null, _clock) };
-                byte[] payload = RenewRequest("dev-a", key);
-                var answers = new RenewalResponse[2];
-                using var start = new Barrier(2);
-                var threads = Enumerable.Range(0, 2).Select(i => new Thread(() =>
-                {
-                    start.SignalAndWait();
-                    answers[i] = Answer(instances[i].HandleRequest("dev-a", payload));
-                })).ToArray();
-                foreach (var t in threads)
-                    t.Start();
-                foreach (var t in threads)
-                    t.Join();
+                var answers = Race([Instance(), new RenewalAuthority(other, null, _clock)], "dev-a", RenewRequest("dev-a", key));
 
                 Assert.Equal(["issued/none", "refused/replayed"], answers.Select(Word).Order());
                 var winner = answers.Single(r => r.Status == "issued");
@@ -319,12 +304,4 @@ public sealed class SharedIssuanceTests : IDisposable
         Assert.Contains("issuances", e.Message);
     }
 
-    private sealed class Clock(DateTimeOffset start) : TimeProvider
-    {
-        private long _ticks = start.UtcTicks;
-
-        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-    }
 }
